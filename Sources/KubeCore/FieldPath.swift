@@ -34,6 +34,7 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible, Expressibl
     public func child(_ key: String) -> FieldPath { FieldPath(components + [.key(key)]) }
     public func index(_ n: Int) -> FieldPath { FieldPath(components + [.index(n)]) }
     public static func / (lhs: FieldPath, rhs: String) -> FieldPath { lhs.child(rhs) }
+    public static func / (lhs: FieldPath, rhs: FieldPath) -> FieldPath { FieldPath(lhs.components + rhs.components) }
     public subscript(n: Int) -> FieldPath { index(n) }
 
     public var description: String {

@@ -1,0 +1,73 @@
+import KubeCore
+
+/// Retries and failover to the next priority of targets.
+public struct RetryPolicy: Sendable, Hashable, Codable {
+    public static let triggers = [
+        "5xx", "gateway-error", "reset", "reset-before-request", "connect-failure", "retriable-4xx", "refused-stream",
+        "retriable-status-codes", "cancelled", "deadline-exceeded", "internal", "resource-exhausted", "unavailable",
+    ]
+
+    public var attempts: Int?
+    public var attemptsPerPriority: Int?
+    public var perTryTimeout: GoDuration?
+    public var on: [String]?
+    public var statusCodes: [Int]?
+
+    public init(attempts: Int? = nil, attemptsPerPriority: Int? = nil, perTryTimeout: GoDuration? = nil, on: [String]? = nil,
+                statusCodes: [Int]? = nil) {
+        self.attempts = attempts
+        self.attemptsPerPriority = attemptsPerPriority
+        self.perTryTimeout = perTryTimeout
+        self.on = on
+        self.statusCodes = statusCodes
+    }
+
+    static var schema: JSONSchema {
+        .object("Retries, rendered into a BackendTrafficPolicy. With fallback targets (priority > 0), retries move on to the next priority after `attemptsPerPriority` tries.", [
+            "attempts": .integer("Retries after the first try.", minimum: 0, maximum: 10, default: 2),
+            "attemptsPerPriority": .integer("Tries per priority tier before failing over to the next one.", minimum: 1, maximum: 10, default: 1),
+            "perTryTimeout": .duration("The timeout of each try."),
+            "on": .array("The conditions that trigger a retry (Envoy Gateway retry triggers).",
+                         of: .string("A retry trigger.", enum: triggers), minItems: 1, maxItems: 13, listType: "set"),
+            "statusCodes": .array("HTTP status codes retried when `on` contains `retriable-status-codes`.",
+                                  of: .integer("A status code.", minimum: 100, maximum: 599), minItems: 1, maxItems: 16, listType: "set"),
+        ])
+    }
+}
+
+/// Request timeouts, copied to every AIGatewayRoute rule.
+public struct Timeouts: Sendable, Hashable, Codable {
+    public var request: GoDuration?
+    public var streamIdle: GoDuration?
+
+    public init(request: GoDuration? = nil, streamIdle: GoDuration? = nil) {
+        self.request = request
+        self.streamIdle = streamIdle
+    }
+
+    static var schema: JSONSchema {
+        .object("Timeouts applied to every rule of the AIGatewayRoute.", [
+            "request": .duration("The whole request, including retries; `0s` disables it."),
+            "streamIdle": .duration("How long a streamed response may stay silent."),
+        ])
+    }
+}
+
+/// Mirrors a share of matched traffic to another backend; responses are discarded.
+public struct ShadowPolicy: Sendable, Hashable, Codable {
+    public var backend: String
+    public var percent: Int
+
+    public init(backend: String, percent: Int) {
+        self.backend = backend
+        self.percent = percent
+    }
+
+    static var schema: JSONSchema {
+        .object("Duplicates a share of this route's requests to another backend, asynchronously from the classifier; its responses are discarded. The shadow backend must need no auth (the classifier never holds credentials).",
+                required: ["backend", "percent"], [
+            "backend": .string("The backend receiving the copies.", pattern: Patterns.dnsLabel, maxLength: 40),
+            "percent": .integer("The share of requests copied, 0 to 100.", minimum: 0, maximum: 100),
+        ])
+    }
+}

@@ -1,0 +1,78 @@
+import KubeCore
+
+/// The desired state of a SemanticRoute: a virtual model, its backends and the decisions between them.
+public struct SemanticRouteSpec: Sendable, Hashable, Codable {
+    public var gatewayRef: GatewayReference
+    public var hostnames: [String]?
+    public var model: String
+    public var aliases: [String]?
+    public var backends: [Backend]
+    public var decisions: [Decision]?
+    public var defaultTargets: [Target]
+    public var safety: SafetyPolicy?
+    public var cache: CachePolicy?
+    public var rateLimits: [TokenRateLimit]?
+    public var retry: RetryPolicy?
+    public var timeouts: Timeouts?
+    public var shadow: ShadowPolicy?
+    public var classifier: ClassifierSpec?
+
+    public init(gatewayRef: GatewayReference, hostnames: [String]? = nil, model: String, aliases: [String]? = nil,
+                backends: [Backend], decisions: [Decision]? = nil, defaultTargets: [Target], safety: SafetyPolicy? = nil,
+                cache: CachePolicy? = nil, rateLimits: [TokenRateLimit]? = nil, retry: RetryPolicy? = nil,
+                timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, classifier: ClassifierSpec? = nil) {
+        self.gatewayRef = gatewayRef
+        self.hostnames = hostnames
+        self.model = model
+        self.aliases = aliases
+        self.backends = backends
+        self.decisions = decisions
+        self.defaultTargets = defaultTargets
+        self.safety = safety
+        self.cache = cache
+        self.rateLimits = rateLimits
+        self.retry = retry
+        self.timeouts = timeouts
+        self.shadow = shadow
+        self.classifier = classifier
+    }
+
+    /// An AIGatewayRoute holds at most 15 rules: one per decision plus the default.
+    public static let maxDecisions = 14
+    public static let maxBackends = 32
+    /// A model name: what clients put in `model` (printable, no whitespace).
+    static let modelPattern = #"^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$"#
+
+    static var schema: JSONSchema {
+        .object("The desired state of a SemanticRoute: the virtual model clients ask for, the upstream backends, and the decisions that pick between them.",
+                required: ["gatewayRef", "model", "backends", "defaultTargets"], [
+            "gatewayRef": GatewayReference.schema,
+            "hostnames": .array("Hostnames copied to the AIGatewayRoute; empty means the Gateway's.",
+                                of: .string("A hostname, optionally with a leading wildcard.", pattern: Patterns.hostname, maxLength: 253),
+                                maxItems: 16, listType: "set"),
+            "model": .string("The virtual model clients ask for, e.g. `MoM`. Requests for other models pass through untouched.",
+                             pattern: modelPattern, minLength: 1, maxLength: 128),
+            "aliases": .array("Other model names that mean the same virtual model, e.g. `auto`.",
+                              of: .string("A model name.", pattern: modelPattern, minLength: 1, maxLength: 128), maxItems: 16, listType: "set"),
+            "backends": .array("The upstream models.", of: Backend.schema, minItems: 1, maxItems: maxBackends, listType: "map", mapKeys: ["name"]),
+            "decisions": .array("Routing decisions, evaluated by descending priority; the first match wins. At most 14 (an AIGatewayRoute holds 15 rules, one is the default).",
+                                of: Decision.schema, maxItems: maxDecisions, listType: "map", mapKeys: ["name"]),
+            "defaultTargets": Target.listSchema("Where requests go when no decision matches."),
+            "safety": SafetyPolicy.schema,
+            "cache": CachePolicy.schema,
+            "rateLimits": .array("Token budgets, enforced by Envoy Gateway's global rate limiter (requires Redis).",
+                                 of: TokenRateLimit.schema, maxItems: 16, listType: "map", mapKeys: ["name"]),
+            "retry": RetryPolicy.schema,
+            "timeouts": Timeouts.schema,
+            "shadow": ShadowPolicy.schema,
+            "classifier": ClassifierSpec.schema,
+        ])
+        .rule("!has(self.decisions) || self.decisions.all(d, d.targets.all(t, self.backends.exists(b, b.name == t.backend)))",
+              "every decision target must name a backend of this route", fieldPath: ".decisions")
+        .rule("self.defaultTargets.all(t, self.backends.exists(b, b.name == t.backend))",
+              "every default target must name a backend of this route", fieldPath: ".defaultTargets")
+        .rule("!has(self.shadow) || self.backends.exists(b, b.name == self.shadow.backend)",
+              "shadow.backend must name a backend of this route", fieldPath: ".shadow.backend")
+        .rule("!has(self.aliases) || !(self.model in self.aliases)", "aliases must not repeat model", fieldPath: ".aliases")
+    }
+}

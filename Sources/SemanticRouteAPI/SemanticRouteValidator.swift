@@ -1,0 +1,227 @@
+import Foundation
+import KubeCore
+
+/// The cross-field rules of a SemanticRoute, in Swift: the same rules the CRD states as CEL
+/// (`x-kubernetes-validations`), plus checks CEL cannot express (regexes compile, image pinning).
+/// Runs offline (`semroute validate`) and in the operator, so status names the exact field.
+public enum SemanticRouteValidator {
+    public static func validate(_ route: SemanticRoute) -> [FieldError] {
+        var errors: [FieldError] = []
+        let meta: FieldPath = "metadata"
+        if route.apiVersion != SemanticRoute.apiVersion {
+            errors.append(.invalid("apiVersion", "\"\(route.apiVersion)\"", "must be \(SemanticRoute.apiVersion)"))
+        }
+        if route.kind != SemanticRoute.kind {
+            errors.append(.invalid("kind", "\"\(route.kind)\"", "must be \(SemanticRoute.kind)"))
+        }
+        if let name = route.metadata.name, !name.isEmpty {
+            if !DNSName.isSubdomain(name) {
+                errors.append(.invalid(meta / "name", "\"\(name)\"", DNSName.subdomainMessage))
+            }
+        } else {
+            errors.append(.required(meta / "name", "name is required"))
+        }
+        if let ns = route.metadata.namespace, !DNSName.isLabel(ns) {
+            errors.append(.invalid(meta / "namespace", "\"\(ns)\"", DNSName.labelMessage))
+        }
+        errors += validate(route.spec, at: "spec")
+        return errors
+    }
+
+    static func validate(_ spec: SemanticRouteSpec, at path: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        let backendNames = spec.backends.map(\.name)
+        let known = Set(backendNames)
+
+        // Backends: unique names, endpoint, region and auth fit the preset.
+        var seen: Set<String> = []
+        for (i, backend) in spec.backends.enumerated() {
+            let p = (path / "backends")[i]
+            if !seen.insert(backend.name).inserted {
+                errors.append(.duplicate(p / "name", "\"\(backend.name)\""))
+            }
+            errors += validate(backend, at: p)
+        }
+
+        // Model and aliases.
+        if let aliases = spec.aliases {
+            for (i, alias) in aliases.enumerated() where alias == spec.model {
+                errors.append(.invalid((path / "aliases")[i], "\"\(alias)\"", "repeats spec.model"))
+            }
+            errors += duplicates(aliases, at: path / "aliases")
+        }
+
+        // Decisions.
+        let decisions = spec.decisions ?? []
+        if decisions.count > SemanticRouteSpec.maxDecisions {
+            errors.append(FieldError(.tooMany, path / "decisions", value: String(decisions.count),
+                                     "must have at most \(SemanticRouteSpec.maxDecisions) items (an AIGatewayRoute holds 15 rules, one is the default)"))
+        }
+        var decisionNames: Set<String> = []
+        for (i, decision) in decisions.enumerated() {
+            let p = (path / "decisions")[i]
+            if !decisionNames.insert(decision.name).inserted {
+                errors.append(.duplicate(p / "name", "\"\(decision.name)\""))
+            }
+            if Decision.reservedNames.contains(decision.name) {
+                errors.append(.invalid(p / "name", "\"\(decision.name)\"", "is reserved"))
+            }
+            errors += validate(decision.when, at: p / "when")
+            errors += validate(decision.targets, at: p / "targets", known: backendNames)
+        }
+        errors += validate(spec.defaultTargets, at: path / "defaultTargets", known: backendNames)
+
+        // Shadow: the classifier sends the copies itself and holds no credentials.
+        if let shadow = spec.shadow {
+            if !known.contains(shadow.backend) {
+                errors.append(notFound(path / "shadow" / "backend", shadow.backend, known: backendNames))
+            } else if let b = spec.backends.first(where: { $0.name == shadow.backend }), b.auth != nil {
+                errors.append(.invalid(path / "shadow" / "backend", "\"\(shadow.backend)\"",
+                                       "a shadow backend must need no auth: the classifier sends the copies and never holds credentials"))
+            }
+        }
+
+        // Rate limits.
+        errors += duplicates((spec.rateLimits ?? []).map(\.name), at: path / "rateLimits", field: "name")
+
+        // Retry.
+        if let retry = spec.retry, let codes = retry.statusCodes, !codes.isEmpty,
+           !(retry.on ?? []).contains("retriable-status-codes")
+        {
+            errors.append(.invalid(path / "retry" / "statusCodes", nil,
+                                   "statusCodes take effect only when retry.on contains \"retriable-status-codes\""))
+        }
+
+        // Classifier.
+        if let c = spec.classifier {
+            let p = path / "classifier"
+            if let a = c.autoscaling, let min = a.minReplicas, min > a.maxReplicas {
+                errors.append(.invalid(p / "autoscaling" / "minReplicas", String(min), "must not exceed maxReplicas (\(a.maxReplicas))"))
+            }
+            if let image = c.image, let why = ImageReference.unpinnedReason(image) {
+                errors.append(.invalid(p / "image", "\"\(image)\"", why))
+            }
+        }
+        return errors
+    }
+
+    static func validate(_ backend: Backend, at p: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        let preset = backend.provider
+        if let endpoint = backend.endpoint {
+            switch (endpoint.service, endpoint.url) {
+            case (nil, nil), (.some, .some):
+                errors.append(.invalid(p / "endpoint", nil, "exactly one of service or url must be set"))
+            case (_, let url?):
+                if URLParts(url) == nil {
+                    errors.append(.invalid(p / "endpoint" / "url", "\"\(url)\"",
+                                           "must be http:// or https:// followed by a lowercase host, an optional port, and no path"))
+                }
+            default: break
+            }
+        } else if preset.defaultEndpoint == nil {
+            errors.append(.required(p / "endpoint", "the \(preset.rawValue) preset has no default endpoint"))
+        }
+        if preset.needsRegion, backend.region == nil, backend.endpoint == nil {
+            errors.append(.required(p / "region", "the \(preset.rawValue) preset builds its endpoint from the region"))
+        }
+        if let schema = backend.schema {
+            if schema.name.usesPrefix, schema.version != nil {
+                errors.append(.invalid(p / "schema" / "version", "\"\(schema.version!)\"",
+                                       "AI Gateway ignores version for the \(schema.name.rawValue) schema; use prefix"))
+            }
+            if !schema.name.usesPrefix, schema.prefix != nil {
+                errors.append(.invalid(p / "schema" / "prefix", "\"\(schema.prefix!)\"",
+                                       "AI Gateway ignores prefix for the \(schema.name.rawValue) schema; use version"))
+            }
+        }
+        guard let auth = backend.auth else {
+            if preset.requiresAuth {
+                errors.append(.required(p / "auth", "the \(preset.rawValue) preset needs \(preset.allowedAuth.map(\.rawValue).joined(separator: " or "))"))
+            }
+            return errors
+        }
+        let kinds = auth.kinds
+        if kinds.count != 1 {
+            errors.append(.invalid(p / "auth", kinds.isEmpty ? "{}" : kinds.map(\.rawValue).joined(separator: ", "),
+                                   "exactly one of apiKey, anthropicAPIKey, azureAPIKey, awsCredentials, azureCredentials, gcpCredentials must be set"))
+        }
+        for kind in kinds where !preset.allowedAuth.contains(kind) {
+            errors.append(.invalid(p / "auth" / kind.rawValue, nil,
+                                   "the \(preset.rawValue) preset takes \(preset.allowedAuth.map { "auth." + $0.rawValue }.joined(separator: " or "))"))
+        }
+        if let (field, ref) = auth.secretReference, kinds.count == 1, let key = ref.key, key != kinds[0].secretKey {
+            errors.append(FieldError(.notSupported, p / "auth" / FieldPath(stringLiteral: field) / "key", value: "\"\(key)\"",
+                                     "AI Gateway reads the key \"\(kinds[0].secretKey)\" for \(kinds[0].rawValue)"))
+        }
+        return errors
+    }
+
+    static func validate(_ targets: [Target], at p: FieldPath, known: [String]) -> [FieldError] {
+        var errors: [FieldError] = []
+        if targets.isEmpty { errors.append(.required(p, "at least one target is required")) }
+        var seen: Set<String> = []
+        for (i, t) in targets.enumerated() {
+            if !known.contains(t.backend) {
+                errors.append(notFound(p[i] / "backend", t.backend, known: known))
+            }
+            if !seen.insert(t.backend).inserted {
+                errors.append(.duplicate(p[i] / "backend", "\"\(t.backend)\""))
+            }
+        }
+        if !targets.isEmpty, !targets.contains(where: { $0.effectivePriority == 0 }) {
+            errors.append(.invalid(p, nil, "at least one target must have priority 0"))
+        }
+        for tier in Set(targets.map(\.effectivePriority)).sorted() {
+            let members = targets.filter { $0.effectivePriority == tier }
+            if members.allSatisfy({ $0.effectiveWeight == 0 }) {
+                errors.append(.invalid(p, nil, "every target of priority \(tier) has weight 0; at least one needs weight > 0"))
+            }
+        }
+        return errors
+    }
+
+    static func validate(_ c: DecisionCondition, at p: FieldPath, depth: Int = 0) -> [FieldError] {
+        var errors: [FieldError] = []
+        if c.isEmpty { errors.append(.required(p, "a condition needs at least one signal")) }
+        if depth > DecisionCondition.maxDepth {
+            errors.append(.forbidden(p, "conditions nest at most \(DecisionCondition.maxDepth) levels"))
+        }
+        if let domains = c.domains {
+            for (i, d) in domains.enumerated() where !DecisionCondition.knownDomains.contains(d) {
+                errors.append(FieldError(.notSupported, (p / "domains")[i], value: "\"\(d)\"",
+                                         "supported values: " + DecisionCondition.knownDomains.map { "\"\($0)\"" }.joined(separator: ", ")))
+            }
+        }
+        if let k = c.keywords {
+            if k.any == nil, k.all == nil, k.regex == nil {
+                errors.append(.required(p / "keywords", "set at least one of any, all or regex"))
+            }
+            for (i, pattern) in (k.regex ?? []).enumerated() {
+                do { _ = try NSRegularExpression(pattern: pattern) } catch {
+                    errors.append(.invalid((p / "keywords" / "regex")[i], "\"\(pattern)\"", "not a valid regular expression"))
+                }
+            }
+        }
+        if let e = c.examples, e.utterances.isEmpty {
+            errors.append(.required(p / "examples" / "utterances", "at least one utterance is required"))
+        }
+        for (i, sub) in (c.anyOf ?? []).enumerated() { errors += validate(sub, at: (p / "anyOf")[i], depth: depth + 1) }
+        for (i, sub) in (c.allOf ?? []).enumerated() { errors += validate(sub, at: (p / "allOf")[i], depth: depth + 1) }
+        if let not = c.not { errors += validate(not, at: p / "not", depth: depth + 1) }
+        return errors
+    }
+
+    static func notFound(_ p: FieldPath, _ name: String, known: [String]) -> FieldError {
+        FieldError(.notFound, p, value: "\"\(name)\"", "no backend of this route has that name; known: " + known.joined(separator: ", "))
+    }
+
+    static func duplicates(_ values: [String], at p: FieldPath, field: String? = nil) -> [FieldError] {
+        var seen: Set<String> = []
+        var errors: [FieldError] = []
+        for (i, v) in values.enumerated() where !seen.insert(v).inserted {
+            errors.append(.duplicate(field.map { p[i] / $0 } ?? p[i], "\"\(v)\""))
+        }
+        return errors
+    }
+}

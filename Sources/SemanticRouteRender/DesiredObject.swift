@@ -1,0 +1,28 @@
+import KubeCore
+
+/// One object render wants to exist, as the JSON that server-side apply sends: only the fields semroute owns.
+public struct DesiredObject: Sendable, Hashable {
+    public var apiVersion: String
+    public var kind: String
+    public var name: String
+    public var namespace: String
+    /// The whole object, `apiVersion`, `kind` and `metadata` included.
+    public var body: JSONValue
+
+    /// `group/version` split, for the API client and RBAC.
+    public var group: String { apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : "" }
+
+    /// Output order: the classifier first (it must be up before Envoy calls it), then backends before
+    /// the route that references them, then policies; by name within a kind.
+    static let kindOrder = [
+        "ConfigMap", "Service", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+        "Backend", "AIServiceBackend", "BackendSecurityPolicy", "AIGatewayRoute", "BackendTrafficPolicy",
+        "ClientTrafficPolicy", "EnvoyPatchPolicy",
+    ]
+
+    static func precedes(_ a: DesiredObject, _ b: DesiredObject) -> Bool {
+        let ka = kindOrder.firstIndex(of: a.kind) ?? kindOrder.count
+        let kb = kindOrder.firstIndex(of: b.kind) ?? kindOrder.count
+        return (ka, a.namespace, a.name) < (kb, b.namespace, b.name)
+    }
+}

@@ -1,0 +1,167 @@
+import ClassifierConfig
+import KubeCore
+import SemanticRouteAPI
+
+/// The classifier: its config (ConfigMap), Deployment, Service, and optionally HPA and PDB.
+extension RenderContext {
+    static let configFile = "config.json"
+    static let configDirectory = "/etc/semroute"
+
+    func classifierObjects() -> [DesiredObject] {
+        let config = classifierConfig()
+        let configJSON = (try? JSONValue.encode(config)).map { JSONWriter.string($0, pretty: true) + "\n" } ?? "{}\n"
+        let hash = StableHash.hex64(configJSON)
+        var out = [configMap(configJSON, hash: hash), deployment(configHash: hash), service()]
+        if let hpa = horizontalPodAutoscaler() { out.append(hpa) }
+        if let pdb = podDisruptionBudget() { out.append(pdb) }
+        return out
+    }
+
+    var classifierLabels: [(String, JSONValue)] {
+        names.classifierSelector + [(RenderNames.componentKey, "classifier")]
+    }
+
+    func configMap(_ json: String, hash: String) -> DesiredObject {
+        object("v1", "ConfigMap", name: names.classifier, labels: classifierLabels,
+               annotations: [(RenderNames.configHashKey, .string(hash))],
+               spec: [Self.configFile: .string(json)], specKey: "data")
+    }
+
+    /// Config changes are hot-reloaded by the classifier (it watches the mounted file), so the hash is
+    /// on the Deployment's metadata for humans and tools, not in the pod template: no rollout, no cold start.
+    func deployment(configHash: String) -> DesiredObject {
+        let c = spec.classifier ?? ClassifierSpec()
+        var container = JSONObject([
+            ("name", "classifier"),
+            ("image", .string(c.image ?? options.classifierImage)),
+            ("args", ["classifier", "--config", .string("\(Self.configDirectory)/\(Self.configFile)")]),
+            ("ports", [
+                ["name": "grpc", "containerPort": JSONValue(ClassifierPorts.grpc), "protocol": "TCP"],
+                ["name": "http", "containerPort": JSONValue(ClassifierPorts.http), "protocol": "TCP"],
+                ["name": "metrics", "containerPort": JSONValue(ClassifierPorts.metrics), "protocol": "TCP"],
+            ]),
+            ("readinessProbe", ["httpGet": ["path": "/readyz", "port": "http"], "periodSeconds": 5]),
+            ("livenessProbe", ["httpGet": ["path": "/healthz", "port": "http"], "periodSeconds": 10, "failureThreshold": 3]),
+            ("startupProbe", ["httpGet": ["path": "/healthz", "port": "http"], "periodSeconds": 2, "failureThreshold": 60]),
+        ])
+        var resources = JSONObject()
+        let requests = c.resources?.requests ?? ["cpu": .string("100m"), "memory": .string("256Mi")]
+        resources["requests"] = .object(JSONObject(requests.keys.sorted().map { ($0, requests[$0]!.json) }))
+        if let limits = c.resources?.limits {
+            resources["limits"] = .object(JSONObject(limits.keys.sorted().map { ($0, limits[$0]!.json) }))
+        }
+        container["resources"] = .object(resources)
+        container["securityContext"] = [
+            "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true,
+            "capabilities": ["drop": ["ALL"]],
+        ]
+        container["volumeMounts"] = [
+            ["name": "config", "mountPath": .string(Self.configDirectory), "readOnly": true],
+            ["name": "tmp", "mountPath": "/tmp"],
+        ]
+        let podSpec: JSONValue = [
+            "automountServiceAccountToken": false,
+            "securityContext": [
+                "runAsNonRoot": true, "runAsUser": 65532, "runAsGroup": 65532, "fsGroup": 65532,
+                "seccompProfile": ["type": "RuntimeDefault"],
+            ],
+            "containers": [.object(container)],
+            "volumes": [
+                ["name": "config", "configMap": ["name": .string(names.classifier)]],
+                ["name": "tmp", "emptyDir": [:]],
+            ],
+        ]
+        var deploymentSpec = JSONObject()
+        // With autoscaling the HPA owns the replica count: leaving the field out of our apply means
+        // server-side apply never takes it back.
+        if c.autoscaling == nil { deploymentSpec["replicas"] = JSONValue(c.replicas ?? 1) }
+        deploymentSpec["selector"] = ["matchLabels": .object(JSONObject(names.classifierSelector))]
+        deploymentSpec["template"] = [
+            "metadata": ["labels": .object(JSONObject(names.commonLabels + classifierLabels))],
+            "spec": podSpec,
+        ]
+        return object("apps/v1", "Deployment", name: names.classifier, labels: classifierLabels,
+                      annotations: [(RenderNames.configHashKey, .string(configHash))], spec: .object(deploymentSpec))
+    }
+
+    func service() -> DesiredObject {
+        object("v1", "Service", name: names.classifier, labels: classifierLabels, spec: [
+            "selector": .object(JSONObject(names.classifierSelector)),
+            "ports": [
+                ["name": "grpc", "port": JSONValue(ClassifierPorts.grpc), "targetPort": "grpc", "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"],
+                ["name": "http", "port": JSONValue(ClassifierPorts.http), "targetPort": "http", "protocol": "TCP"],
+                ["name": "metrics", "port": JSONValue(ClassifierPorts.metrics), "targetPort": "metrics", "protocol": "TCP"],
+            ],
+        ])
+    }
+
+    func horizontalPodAutoscaler() -> DesiredObject? {
+        guard let a = spec.classifier?.autoscaling else { return nil }
+        return object("autoscaling/v2", "HorizontalPodAutoscaler", name: names.classifier, labels: classifierLabels, spec: [
+            "scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": .string(names.classifier)],
+            "minReplicas": JSONValue(a.effectiveMinReplicas),
+            "maxReplicas": JSONValue(a.maxReplicas),
+            "metrics": [[
+                "type": "Resource",
+                "resource": ["name": "cpu", "target": ["type": "Utilization", "averageUtilization": JSONValue(a.targetCPUUtilizationPercentage ?? 70)]],
+            ]],
+        ])
+    }
+
+    /// With two or more pods, keep all but one up during voluntary disruptions.
+    func podDisruptionBudget() -> DesiredObject? {
+        let c = spec.classifier ?? ClassifierSpec()
+        let floor = c.autoscaling?.effectiveMinReplicas ?? c.replicas ?? 1
+        guard floor >= 2 else { return nil }
+        return object("policy/v1", "PodDisruptionBudget", name: names.classifier, labels: classifierLabels, spec: [
+            "maxUnavailable": 1,
+            "selector": ["matchLabels": .object(JSONObject(names.classifierSelector))],
+        ])
+    }
+
+    // MARK: - The classifier's configuration
+
+    func classifierConfig() -> ClassifierConfig {
+        let rules = orderedDecisions.map { d in
+            ClassifierConfig.DecisionRule(
+                name: d.name, alias: names.alias(d.name), priority: d.priority ?? 0, when: condition(d.when),
+                reasoningEffort: (d.reasoning?.enabled ?? false) ? (d.reasoning?.effort ?? .medium).rawValue : nil,
+                systemPrompt: d.systemPrompt)
+        }
+        var safety: ClassifierConfig.Safety?
+        if let s = spec.safety {
+            safety = ClassifierConfig.Safety(
+                piiAction: s.pii?.action.rawValue, piiEntities: (s.pii?.entities ?? []).map(\.rawValue),
+                jailbreakAction: s.jailbreak?.action.rawValue, jailbreakThreshold: s.jailbreak?.threshold ?? 0.8)
+        }
+        var cache: ClassifierConfig.Cache?
+        if let c = spec.cache, c.enabled == true {
+            cache = ClassifierConfig.Cache(similarityThreshold: c.similarityThreshold ?? 0.95,
+                                           ttlSeconds: c.ttl?.seconds ?? 600, maxEntries: c.maxEntries ?? 10000)
+        }
+        var shadow: ClassifierConfig.Shadow?
+        if let s = spec.shadow, s.percent > 0, let b = backend(named: s.backend), let loc = location(b) {
+            let scheme = loc.tls ? "https" : "http"
+            let defaultPort = loc.tls ? 443 : 80
+            let port = loc.port == defaultPort ? "" : ":\(loc.port)"
+            let prefix = b.effectiveSchema.prefix ?? "/v1"
+            shadow = ClassifierConfig.Shadow(url: "\(scheme)://\(loc.host)\(port)\(prefix)/chat/completions",
+                                             model: b.model, percent: s.percent)
+        }
+        return ClassifierConfig(
+            route: "\(route.namespace)/\(route.name)", models: [spec.model] + (spec.aliases ?? []), decisions: rules,
+            defaultAlias: names.alias("default"), safety: safety, cache: cache, shadow: shadow,
+            failOpen: spec.classifier?.failOpen ?? true)
+    }
+
+    func condition(_ c: DecisionCondition) -> ClassifierConfig.Condition {
+        ClassifierConfig.Condition(
+            domains: c.domains,
+            keywords: c.keywords.map { k in
+                ClassifierConfig.Keywords(any: k.any ?? [], all: k.all ?? [], regex: k.regex ?? [],
+                                          caseSensitive: k.caseSensitive ?? false, wordBoundary: k.wordBoundary ?? true)
+            },
+            examples: c.examples.map { ClassifierConfig.Examples(utterances: $0.utterances, threshold: $0.threshold ?? 0.7) },
+            anyOf: c.anyOf?.map(condition), allOf: c.allOf?.map(condition), not: c.not.map(condition))
+    }
+}

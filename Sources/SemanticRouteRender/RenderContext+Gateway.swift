@@ -1,0 +1,188 @@
+import KubeCore
+import SemanticRouteAPI
+
+/// The gateway side: the AIGatewayRoute, its BackendTrafficPolicy, and the two Gateway-level policies
+/// (the classifier's ext_proc patch and the body buffer limit).
+extension RenderContext {
+    static let modelHeader = "x-ai-eg-model"
+    static let usageMetadataNamespace = "io.envoy.ai_gateway"
+
+    func aiGatewayRoute() -> DesiredObject {
+        var rules: [JSONValue] = orderedDecisions.map { d in
+            rule(name: d.name, models: [names.alias(d.name)], targets: d.targets)
+        }
+        // The default rule also takes the virtual model itself, so a request the classifier let through
+        // unclassified (failOpen) still reaches the default targets.
+        let defaultModels = [names.alias("default"), spec.model] + (spec.aliases ?? [])
+        rules.append(rule(name: "default", models: defaultModels, targets: spec.defaultTargets))
+
+        var parent = JSONObject([
+            ("group", "gateway.networking.k8s.io"), ("kind", "Gateway"),
+            ("name", .string(names.gatewayName)), ("namespace", .string(names.gatewayNamespace)),
+        ])
+        parent["sectionName"] = .string(names.listener)
+        var routeSpec = JSONObject([("parentRefs", [.object(parent)])])
+        if let hostnames = spec.hostnames, !hostnames.isEmpty { routeSpec["hostnames"] = JSONValue(hostnames) }
+        routeSpec["rules"] = .array(rules)
+        let tokenKinds = Set((spec.rateLimits ?? []).map(\.tokens))
+        if !tokenKinds.isEmpty {
+            routeSpec["llmRequestCosts"] = .array(TokenRateLimit.Tokens.allCases.filter(tokenKinds.contains).map { t in
+                ["metadataKey": .string(t.metadataKey), "type": .string(t.costType)]
+            })
+        }
+        return object("aigateway.envoyproxy.io/v1beta1", "AIGatewayRoute", name: names.aiGatewayRoute,
+                      labels: [(RenderNames.componentKey, "route")], spec: .object(routeSpec))
+    }
+
+    private func rule(name: String, models: [String], targets: [Target]) -> JSONValue {
+        var rule = JSONObject([("name", .string(name))])
+        rule["matches"] = .array(models.map { model in
+            ["headers": [["type": "Exact", "name": .string(Self.modelHeader), "value": .string(model)]]]
+        })
+        rule["backendRefs"] = .array(targets.map { t in
+            var ref = JSONObject([("name", .string(names.backend(t.backend)))])
+            if let b = backend(named: t.backend) { ref["modelNameOverride"] = .string(b.model) }
+            ref["weight"] = JSONValue(t.effectiveWeight)
+            ref["priority"] = JSONValue(t.effectivePriority)
+            return .object(ref)
+        })
+        if let request = spec.timeouts?.request { rule["timeouts"] = ["request": .string(request.text)] }
+        if let idle = spec.timeouts?.streamIdle { rule["streamIdleTimeout"] = .string(idle.text) }
+        return .object(rule)
+    }
+
+    /// Whether any target list has a fallback tier.
+    var hasFailover: Bool {
+        (decisions.flatMap(\.targets) + spec.defaultTargets).contains { $0.effectivePriority > 0 }
+    }
+
+    /// Retries/failover and token rate limits, on the HTTPRoute AI Gateway generates (same name).
+    func backendTrafficPolicy() -> DesiredObject? {
+        var policy = JSONObject([("targetRefs", [[
+            "group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": .string(names.aiGatewayRoute),
+        ]])])
+        if spec.retry != nil || hasFailover {
+            let r = spec.retry ?? RetryPolicy()
+            var retry = JSONObject([("numRetries", JSONValue(r.attempts ?? 2))])
+            if hasFailover { retry["numAttemptsPerPriority"] = JSONValue(r.attemptsPerPriority ?? 1) }
+            if let perTry = r.perTryTimeout { retry["perRetry"] = ["timeout": .string(perTry.text)] }
+            let triggers = r.on ?? ["connect-failure", "reset", "retriable-status-codes"]
+            var retryOn = JSONObject([("triggers", JSONValue(triggers))])
+            let codes = r.statusCodes ?? (r.on == nil ? [429, 503] : [])
+            if !codes.isEmpty { retryOn["httpStatusCodes"] = .array(codes.map(JSONValue.init)) }
+            retry["retryOn"] = .object(retryOn)
+            policy["retry"] = .object(retry)
+        }
+        if let limits = spec.rateLimits, !limits.isEmpty {
+            policy["rateLimit"] = ["type": "Global", "global": ["rules": .array(limits.map(rateLimitRule))]]
+        }
+        guard policy.count > 1 else { return nil }
+        return object("gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy", name: names.aiGatewayRoute,
+                      labels: [(RenderNames.componentKey, "route")], spec: .object(policy))
+    }
+
+    /// A token budget: requests cost nothing up front; the response is charged with the token count
+    /// AI Gateway writes into dynamic metadata.
+    private func rateLimitRule(_ limit: TokenRateLimit) -> JSONValue {
+        var rule = JSONObject()
+        if let header = limit.clientHeader {
+            rule["clientSelectors"] = [["headers": [["name": .string(header), "type": "Distinct"]]]]
+        }
+        rule["limit"] = ["requests": .int(Int64(limit.limit)), "unit": .string(limit.window.rawValue)]
+        rule["cost"] = [
+            "request": ["from": "Number", "number": 0],
+            "response": ["from": "Metadata", "metadata": [
+                "namespace": .string(Self.usageMetadataNamespace), "key": .string(limit.tokens.metadataKey),
+            ]],
+        ]
+        return .object(rule)
+    }
+
+    /// Inserts the classifier's ext_proc filter first in the listener's HTTP filters (ahead of AI Gateway's
+    /// own ext_proc, which reads `model` from the body) and adds the gRPC cluster that reaches it.
+    func envoyPatchPolicy() -> DesiredObject {
+        let classifier = spec.classifier ?? ClassifierSpec()
+        let timeout = Self.protoDuration(classifier.timeout ?? ClassifierSpec.defaultTimeout)
+        let cacheOn = spec.cache?.enabled ?? false
+        let filterName = names.patchPolicy
+        let filter: JSONValue = [
+            "name": .string(filterName),
+            "typed_config": [
+                "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+                "grpc_service": ["envoy_grpc": ["cluster_name": .string(filterName)], "timeout": .string(timeout)],
+                "failure_mode_allow": .bool(classifier.failOpen ?? true),
+                "message_timeout": .string(timeout),
+                "allow_mode_override": true,
+                "processing_mode": [
+                    "request_header_mode": "SEND",
+                    "request_body_mode": "BUFFERED",
+                    "request_trailer_mode": "SKIP",
+                    "response_header_mode": cacheOn ? "SEND" : "SKIP",
+                    "response_body_mode": cacheOn ? "BUFFERED" : "NONE",
+                    "response_trailer_mode": "SKIP",
+                ],
+            ],
+        ]
+        let cluster: JSONValue = [
+            "name": .string(filterName),
+            "type": "STRICT_DNS",
+            "connect_timeout": "5s",
+            "lb_policy": "ROUND_ROBIN",
+            "typed_extension_protocol_options": [
+                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": [
+                    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                    "explicit_http_config": ["http2_protocol_options": [:]],
+                ],
+            ],
+            "load_assignment": [
+                "cluster_name": .string(filterName),
+                "endpoints": [["lb_endpoints": [["endpoint": ["address": ["socket_address": [
+                    "address": .string(names.classifierHost), "port_value": JSONValue(ClassifierPorts.grpc),
+                ]]]]]]],
+            ],
+        ]
+        return object("gateway.envoyproxy.io/v1alpha1", "EnvoyPatchPolicy", name: names.patchPolicy,
+                      namespace: names.gatewayNamespace, labels: [(RenderNames.componentKey, "gateway")], spec: [
+            "targetRef": ["group": "gateway.networking.k8s.io", "kind": "Gateway", "name": .string(names.gatewayName)],
+            "type": "JSONPatch",
+            "jsonPatches": [
+                [
+                    "type": "type.googleapis.com/envoy.config.listener.v3.Listener",
+                    "name": .string(names.envoyListener),
+                    "operation": ["op": "add", "path": "/default_filter_chain/filters/0/typed_config/http_filters/0", "value": filter],
+                ],
+                [
+                    "type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+                    "name": .string(filterName),
+                    "operation": ["op": "add", "path": "", "value": cluster],
+                ],
+            ],
+        ])
+    }
+
+    /// The body buffer limit on the Gateway, shared by every route attached to it.
+    func clientTrafficPolicy() -> DesiredObject {
+        object("gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy", name: names.clientTrafficPolicy,
+               namespace: names.gatewayNamespace, labels: [(RenderNames.componentKey, "gateway")], spec: [
+            "targetRefs": [["group": "gateway.networking.k8s.io", "kind": "Gateway", "name": .string(names.gatewayName)]],
+            "connection": ["bufferLimit": .string(options.bufferLimit)],
+        ])
+    }
+
+    /// Protobuf JSON durations are seconds with an `s` suffix (`0.5s`, not `500ms`).
+    static func protoDuration(_ d: GoDuration) -> String {
+        let ms = d.milliseconds ?? 1000
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        let frac = String(ms % 1000)
+        var digits = String(repeating: "0", count: 3 - frac.count) + frac
+        while digits.hasSuffix("0") { digits.removeLast() }
+        return "\(ms / 1000).\(digits)s"
+    }
+}
+
+/// The classifier's ports (DESIGN §3).
+public enum ClassifierPorts {
+    public static let grpc = 50051
+    public static let http = 8080
+    public static let metrics = 9190
+}

@@ -1,0 +1,99 @@
+import ClassifierConfig
+import KubeCore
+import SemanticRouteAPI
+
+/// SemanticRoute → the objects Envoy AI Gateway, Envoy Gateway and the classifier need. Pure and
+/// deterministic: no I/O, no clock, no randomness; the same route gives byte-identical output.
+/// The route must have passed ``SemanticRouteDecoder`` / ``SemanticRouteValidator``.
+public struct Renderer: Sendable {
+    public struct Options: Sendable, Hashable {
+        /// The image of the classifier Deployment when the route names none (the operator's own image).
+        public var classifierImage: String
+        /// The HTTP body buffer limit set on the Gateway (the classifier and AI Gateway read whole bodies).
+        public var bufferLimit: String
+
+        public static let defaultClassifierImage = "ghcr.io/semroute/semroute:0.1.0"
+
+        public init(classifierImage: String = Options.defaultClassifierImage, bufferLimit: String = "50Mi") {
+            self.classifierImage = classifierImage
+            self.bufferLimit = bufferLimit
+        }
+    }
+
+    public var options: Options
+
+    public init(options: Options = Options()) { self.options = options }
+
+    /// Every desired object, in apply order.
+    public func render(_ route: SemanticRoute) -> [DesiredObject] {
+        let context = RenderContext(route: route.defaulted(), options: options)
+        var objects: [DesiredObject] = []
+        objects += context.classifierObjects()
+        objects += context.backendObjects()
+        objects.append(context.aiGatewayRoute())
+        if let policy = context.backendTrafficPolicy() { objects.append(policy) }
+        objects.append(context.clientTrafficPolicy())
+        objects.append(context.envoyPatchPolicy())
+        return objects.sorted(by: DesiredObject.precedes)
+    }
+
+    /// The classifier's configuration for a route (what its ConfigMap holds).
+    public func classifierConfig(_ route: SemanticRoute) -> ClassifierConfig {
+        RenderContext(route: route.defaulted(), options: options).classifierConfig()
+    }
+}
+
+/// The defaulted route plus derived names; each object family is an extension in its own file.
+struct RenderContext {
+    let route: SemanticRoute
+    let spec: SemanticRouteSpec
+    let names: RenderNames
+    let options: Renderer.Options
+
+    init(route: SemanticRoute, options: Renderer.Options) {
+        self.route = route
+        self.spec = route.spec
+        self.names = RenderNames(route)
+        self.options = options
+    }
+
+    /// Objects in the route's namespace are owned by it (garbage-collected with it); objects elsewhere
+    /// are cleaned up by the operator's finalizer. No owner reference without a uid (offline render).
+    func metadata(name: String, namespace: String, labels extra: [(String, JSONValue)] = [],
+                  annotations: [(String, JSONValue)] = []) -> JSONValue {
+        var labels = JSONObject(names.commonLabels)
+        for (k, v) in extra { labels[k] = v }
+        var meta = JSONObject([("name", .string(name)), ("namespace", .string(namespace)), ("labels", .object(labels))])
+        if !annotations.isEmpty { meta["annotations"] = .object(JSONObject(annotations)) }
+        if namespace == route.namespace, let uid = route.metadata.uid, !uid.isEmpty {
+            let owner = OwnerReference(apiVersion: SemanticRoute.apiVersion, kind: SemanticRoute.kind, name: route.name,
+                                       uid: uid, controller: true, blockOwnerDeletion: true)
+            meta["ownerReferences"] = [owner.json]
+        }
+        return .object(meta)
+    }
+
+    func object(_ apiVersion: String, _ kind: String, name: String, namespace: String? = nil,
+                labels: [(String, JSONValue)] = [], annotations: [(String, JSONValue)] = [],
+                spec: JSONValue, specKey: String = "spec") -> DesiredObject {
+        let ns = namespace ?? route.namespace
+        let body: JSONValue = .object(JSONObject([
+            ("apiVersion", .string(apiVersion)), ("kind", .string(kind)),
+            ("metadata", metadata(name: name, namespace: ns, labels: labels, annotations: annotations)),
+            (specKey, spec),
+        ]))
+        return DesiredObject(apiVersion: apiVersion, kind: kind, name: name, namespace: ns, body: body)
+    }
+
+    var decisions: [Decision] { spec.decisions ?? [] }
+
+    /// Decisions in evaluation order: descending priority, list order among equals.
+    var orderedDecisions: [Decision] {
+        decisions.enumerated().sorted { a, b in
+            let pa = a.element.priority ?? 0, pb = b.element.priority ?? 0
+            return pa != pb ? pa > pb : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    func backend(named name: String) -> Backend? { spec.backends.first { $0.name == name } }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import KubeCore
+import SemanticRouteAPI
+import SemanticRouteRender
+
+struct RenderCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render the Envoy AI Gateway, Envoy Gateway and classifier objects of SemanticRoutes, offline.",
+        discussion: "Example: semroute render -f route.yaml | kubectl apply --server-side -f -"
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case yaml, json
+    }
+
+    @Option(name: .shortAndLong, help: "A file with one or more SemanticRoutes (YAML or JSON), or - for standard input.")
+    var filename: String
+
+    @Option(name: .shortAndLong, help: "Output format: yaml (multi-document) or json (a v1 List).")
+    var output: Format = .yaml
+
+    @Option(help: "The classifier image used when a route names none (pinned tag or digest).")
+    var classifierImage: String = Renderer.Options.defaultClassifierImage
+
+    func run() throws {
+        let routes = try ValidateCommand.load(filename)
+        if let why = ImageReference.unpinnedReason(classifierImage) {
+            StandardError.write("--classifier-image: \"\(classifierImage)\" \(why)")
+            throw ExitCode.validationFailure
+        }
+        let renderer = Renderer(options: .init(classifierImage: classifierImage))
+        let objects = routes.flatMap { renderer.render($0) }.map(\.body)
+        switch output {
+        case .yaml: print(YAMLWriter.documents(objects), terminator: "")
+        case .json: print(JSONWriter.string(["apiVersion": "v1", "kind": "List", "items": .array(objects)], pretty: true))
+        }
+    }
+}
