@@ -17,14 +17,14 @@ public enum YAMLReader {
         do {
             sequence = try Yams.compose_all(yaml: text)
         } catch {
-            throw Self.wrap(error)
+            throw Self.wrap(error, text: text)
         }
         var values: [JSONValue] = []
         while let node = sequence.next() {
             let value = try convert(node)
             if !value.isNull { values.append(value) }
         }
-        if let error = sequence.error { throw Self.wrap(error) }
+        if let error = sequence.error { throw Self.wrap(error, text: text) }
         return values
     }
 
@@ -37,11 +37,33 @@ public enum YAMLReader {
         return docs[0]
     }
 
-    private static func wrap(_ error: Swift.Error) -> Error {
+    private static func wrap(_ error: Swift.Error, text: String) -> Error {
         if let yamlError = error as? YamlError {
+            // Yams finds duplicate keys itself, before `convert` does; say which key and where, as `convert` would.
+            if case .duplicatedKeysInMapping(let duplicates, let context) = yamlError, let key = duplicates.first {
+                return Error(line: duplicateLine(of: key, first: context.mark, in: text), reason: "duplicate key \"\(key)\"")
+            }
             return Error(line: nil, reason: "\(yamlError)".replacingOccurrences(of: "\n", with: " "))
         }
         return Error(line: nil, reason: "\(error)")
+    }
+
+    /// Yams reports the first occurrence of a duplicated key; in block mappings the duplicate is the next
+    /// line at the same indentation starting with that key. Falls back to the first occurrence's line.
+    private static func duplicateLine(of key: String, first: Mark, in text: String) -> Int {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let indent = first.column - 1
+        let starts = [key + ":", "\"" + key + "\":", "'" + key + "':"]
+        var n = first.line  // 0-based index of the line after the first occurrence
+        while n < lines.count {
+            let line = lines[n]
+            let content = line.drop(while: { $0 == " " })
+            let spaces = line.count - content.count
+            if spaces < indent, !content.isEmpty, !content.hasPrefix("#") { break }  // left the mapping
+            if spaces == indent, starts.contains(where: { content.hasPrefix($0) }) { return n + 1 }
+            n += 1
+        }
+        return first.line
     }
 
     static func convert(_ node: Node) throws -> JSONValue {
@@ -93,14 +115,19 @@ public enum YAMLReader {
 
     private static func parseInt(_ text: String) -> Int64? {
         var body = Substring(text.replacingOccurrences(of: "_", with: ""))
-        var sign: Int64 = 1
-        if body.first == "-" { sign = -1; body = body.dropFirst() } else if body.first == "+" { body = body.dropFirst() }
-        let value: Int64?
-        if body.hasPrefix("0x") { value = Int64(body.dropFirst(2), radix: 16) }
-        else if body.hasPrefix("0o") { value = Int64(body.dropFirst(2), radix: 8) }
-        else if body.hasPrefix("0b") { value = Int64(body.dropFirst(2), radix: 2) }
-        else if body.count > 1, body.hasPrefix("0") { value = Int64(body.dropFirst(), radix: 8) }
-        else { value = Int64(body) }
-        return value.map { $0 * sign }
+        var negative = false
+        if body.first == "-" { negative = true; body = body.dropFirst() } else if body.first == "+" { body = body.dropFirst() }
+        // The magnitude is parsed unsigned so that -9223372036854775808 (Int64.min) fits.
+        let magnitude: UInt64?
+        if body.hasPrefix("0x") { magnitude = UInt64(body.dropFirst(2), radix: 16) }
+        else if body.hasPrefix("0o") { magnitude = UInt64(body.dropFirst(2), radix: 8) }
+        else if body.hasPrefix("0b") { magnitude = UInt64(body.dropFirst(2), radix: 2) }
+        else if body.count > 1, body.hasPrefix("0") { magnitude = UInt64(body.dropFirst(), radix: 8) }
+        else { magnitude = UInt64(body) }
+        guard let magnitude else { return nil }
+        if negative {
+            return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil
+        }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 }

@@ -7,7 +7,8 @@ public enum YAMLWriter {
         switch value {
         case .object(let o) where !o.isEmpty: writeObject(o, indent: 0, into: &out)
         case .array(let a) where !a.isEmpty: writeArray(a, indent: 0, into: &out)
-        default: out += scalar(value, indent: 0) + "\n"
+        // A top-level block scalar needs indented content, or it reads as a new document.
+        default: out += scalar(value, indent: 2) + "\n"
         }
         return out
     }
@@ -86,7 +87,7 @@ public enum YAMLWriter {
         guard let firstLine = lines.first, !firstLine.hasPrefix(" "), !firstLine.isEmpty else { return nil }
         for line in lines {
             if line.hasSuffix(" ") || line.hasSuffix("\t") { return nil }
-            if line.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\t") || $0.value == 0x7F || $0.value == 0xFEFF }) {
+            if line.unicodeScalars.contains(where: { ($0 != "\t" && needsEscape($0)) || $0 == "\r" }) {
                 return nil
             }
         }
@@ -103,10 +104,33 @@ public enum YAMLWriter {
         needsQuotes(s) ? quoted(s) : s
     }
 
+    /// A JSON string is a valid YAML double-quoted scalar, except that YAML also reads NEL, LS, PS as line
+    /// breaks (folded into spaces inside quotes), drops BOMs and refuses other non-printable characters:
+    /// those are escaped too.
     private static func quoted(_ s: String) -> String {
         var out = ""
         JSONWriter.quote(s, into: &out)
-        return out
+        guard out.unicodeScalars.contains(where: needsEscape) else { return out }
+        var escaped = ""
+        for scalar in out.unicodeScalars {
+            if needsEscape(scalar) {
+                let hex = String(scalar.value, radix: 16)
+                escaped += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            } else {
+                escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+
+    /// Characters outside YAML's printable set, plus the ones libyaml treats as line breaks or BOMs.
+    private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x0D, 0x20...0x7E: false
+        case 0x85, 0x2028, 0x2029, 0xFEFF: true
+        case 0xA0...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: false
+        default: true
+        }
     }
 
     private static func needsQuotes(_ s: String) -> Bool {
@@ -119,9 +143,7 @@ public enum YAMLWriter {
         }
         if first.properties.numericType != nil || first == "." || first == "+" { return true }
         if s.hasSuffix(":") || s.contains(": ") || s.contains(" #") || s.contains(":\t") { return true }
-        for scalar in s.unicodeScalars where scalar.value < 0x20 || scalar.value == 0x7F || scalar.value == 0xFEFF
-            || (0x80...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
-        {
+        for scalar in s.unicodeScalars where scalar.value < 0x20 || needsEscape(scalar) {
             return true
         }
         return false

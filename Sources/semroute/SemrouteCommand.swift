@@ -6,7 +6,7 @@ struct SemrouteCommand: ParsableCommand {
         commandName: "semroute",
         abstract: "Semantic routing for Envoy AI Gateway: one SemanticRoute in, every gateway object out.",
         version: SemrouteVersion.current,
-        subcommands: [RenderCommand.self, ValidateCommand.self, CRDCommand.self]
+        subcommands: [RenderCommand.self, ValidateCommand.self, CRDCommand.self, DocsCommand.self]
     )
 }
 

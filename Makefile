@@ -1,0 +1,32 @@
+# semroute — common tasks. `make help` lists them.
+SWIFT ?= swift
+SAMPLE ?= manifests/samples/mom.yaml
+
+.PHONY: help build test run generate verify golden bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+build: ## Debug build of every target
+	$(SWIFT) build
+
+test: ## Run the whole test suite (what CI runs)
+	$(SWIFT) test
+
+run: ## Render the sample route ($(SAMPLE))
+	$(SWIFT) run semroute render -f $(SAMPLE)
+
+generate: ## Regenerate the CRD and docs/api.md from the API types
+	hack/generate.sh
+
+verify: ## Fail when generated files drifted from their source
+	hack/verify-generated.sh
+
+golden: ## Rewrite the render golden files from the samples (review the diff!)
+	SEMROUTE_UPDATE_GOLDEN=1 $(SWIFT) test --filter GoldenTests
+
+bench: ## Render benchmark (release build); record results in docs/benchmarks.md
+	$(SWIFT) run -c release semroute-bench render --routes 1000
+
+clean:
+	rm -rf .build

@@ -1,0 +1,73 @@
+import Foundation
+import KubeCore
+import SemanticRouteAPI
+import SemanticRouteRender
+
+/// Paths and loaded fixtures shared by the render tests (loaded once, read-only).
+enum Fixtures {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let samplesDirectory = repoRoot.appendingPathComponent("manifests/samples")
+    static let goldenDirectory = repoRoot.appendingPathComponent("Tests/SemanticRouteRenderTests/Golden")
+    static let upstreamDirectory = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/crds/upstream")
+
+    /// Every sample, as a path relative to `manifests/samples` (e.g. `providers/openai.yaml`), sorted.
+    static let samples: [String] = {
+        let fm = FileManager.default
+        guard let walker = fm.enumerator(atPath: samplesDirectory.path) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".yaml") }.sorted()
+    }()
+
+    static func text(_ sample: String) throws -> String {
+        try String(contentsOf: samplesDirectory.appendingPathComponent(sample), encoding: .utf8)
+    }
+
+    static func routes(_ sample: String) throws -> [SemanticRoute] {
+        try SemanticRouteDecoder.decodeAll(yaml: try text(sample)).get()
+    }
+
+    /// The route with a uid, as the operator sees it after the API server stored it.
+    static func stored(_ route: SemanticRoute) -> SemanticRoute {
+        var r = route
+        r.metadata.uid = "6f1c2a7e-0000-4000-8000-\(StableHash.hex64(route.name).prefix(12))"
+        return r
+    }
+
+    static func render(_ sample: String) throws -> [DesiredObject] {
+        try routes(sample).flatMap { Renderer().render(stored($0)) }
+    }
+
+    /// The real Envoy AI Gateway v1.1.0, Envoy Gateway v1.8.1 and Gateway API v1.5.1 CRDs.
+    static let upstream: CustomResourceDefinitionSet? = try? CustomResourceDefinitionSet.load(directory: upstreamDirectory.path)
+
+    /// The raw text of an upstream CRD file, for asserting which CEL rules it states.
+    static func upstreamText(_ file: String) throws -> String {
+        try String(contentsOf: upstreamDirectory.appendingPathComponent(file), encoding: .utf8)
+    }
+
+    /// A route with every optional field, built in Swift (independent of the sample files).
+    static func route(name: String = "mom", namespace: String = "llm", _ edit: (inout SemanticRouteSpec) -> Void = { _ in }) -> SemanticRoute {
+        var spec = SemanticRouteSpec(
+            gatewayRef: GatewayReference(name: "ai-gateway", namespace: "envoy-gateway-system"),
+            model: "MoM",
+            backends: [
+                Backend(name: "local", model: "qwen", provider: .selfHosted,
+                        endpoint: BackendEndpoint(service: .init(name: "vllm", port: 8000))),
+                Backend(name: "openai", model: "gpt-4o-mini", provider: .openAI,
+                        auth: BackendAuth(apiKey: .init(secretRef: SecretKeyReference(name: "openai-key")))),
+            ],
+            decisions: [Decision(name: "math", when: DecisionCondition(keywords: .init(any: ["integral"])),
+                                 targets: [Target(backend: "local")])],
+            defaultTargets: [Target(backend: "openai")])
+        edit(&spec)
+        return stored(SemanticRoute(name: name, namespace: namespace, spec: spec))
+    }
+}
+
+extension DesiredObject {
+    subscript(path keys: String...) -> JSONValue? {
+        var v: JSONValue? = body
+        for k in keys { v = v?[k] }
+        return v
+    }
+}

@@ -1,0 +1,59 @@
+import KubeCore
+import SemanticRouteAPI
+import SemanticRouteRender
+import Testing
+
+/// Every object render produces for a gateway kind validates against the real upstream CRD schemas
+/// (read from ../shared/crds/upstream, unmodified): types, enums, patterns, bounds, required, unknown fields.
+@Suite("Rendered objects against the upstream CRDs")
+struct UpstreamSchemaTests {
+    static let gatewayKinds: Set<String> = [
+        "AIGatewayRoute", "AIServiceBackend", "BackendSecurityPolicy", "Backend", "BackendTrafficPolicy",
+        "EnvoyPatchPolicy", "ClientTrafficPolicy",
+    ]
+
+    @Test("the upstream CRDs load and include every kind render emits")
+    func upstreamLoads() throws {
+        let crds = try #require(Fixtures.upstream, "could not load \(Fixtures.upstreamDirectory.path)")
+        for (apiVersion, kind) in [
+            ("aigateway.envoyproxy.io/v1beta1", "AIGatewayRoute"), ("aigateway.envoyproxy.io/v1beta1", "AIServiceBackend"),
+            ("aigateway.envoyproxy.io/v1beta1", "BackendSecurityPolicy"), ("gateway.envoyproxy.io/v1alpha1", "Backend"),
+            ("gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy"), ("gateway.envoyproxy.io/v1alpha1", "EnvoyPatchPolicy"),
+            ("gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy"),
+        ] {
+            #expect(crds.entry(apiVersion: apiVersion, kind: kind) != nil, "\(apiVersion) \(kind)")
+        }
+    }
+
+    @Test("every rendered gateway object passes its upstream schema", arguments: Fixtures.samples)
+    func validates(sample: String) throws {
+        let crds = try #require(Fixtures.upstream)
+        let objects = try Fixtures.render(sample)
+        #expect(objects.contains { $0.kind == "AIGatewayRoute" })
+        for object in objects where Self.gatewayKinds.contains(object.kind) {
+            let errors = crds.validate(object.body)
+            #expect(errors.isEmpty, "\(sample): \(object.kind)/\(object.name): \(errors.lines.joined(separator: "; "))")
+        }
+    }
+
+    @Test("every sample passes the generated SemanticRoute CRD as the API server would load it", arguments: Fixtures.samples)
+    func sampleAgainstGeneratedCRD(sample: String) throws {
+        let crdText = try String(contentsOf: Fixtures.repoRoot.appendingPathComponent("crds/semroute.io_semanticroutes.yaml"), encoding: .utf8)
+        let crds = try CustomResourceDefinitionSet(yamlTexts: [crdText])
+        for document in try YAMLReader.documents(try Fixtures.text(sample)) {
+            let errors = crds.validate(document)
+            #expect(errors.isEmpty, "\(sample): \(errors.lines.joined(separator: "; "))")
+        }
+    }
+
+    @Test("an object that breaks the upstream schema is caught (the check can fail)")
+    func negativeControl() throws {
+        let crds = try #require(Fixtures.upstream)
+        var object = try #require(Renderer().render(Fixtures.route()).first { $0.kind == "AIServiceBackend" })
+        object.body["spec"]?["schema"]?["name"] = "NotASchema"
+        object.body["spec"]?["surprise"] = true
+        let errors = crds.validate(object.body)
+        #expect(errors.contains { $0.path == "spec.schema.name" && $0.kind == .notSupported })
+        #expect(errors.contains { $0.path == "spec.surprise" && $0.kind == .unknownField })
+    }
+}
