@@ -14,6 +14,9 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
         case typeInvalid = "Invalid type"
         case unknownField = "Unknown field"
 
+        /// The words kube-apiserver prints for this kind (a type error reads `Invalid value`, as in apimachinery).
+        public var label: String { self == .typeInvalid ? "Invalid value" : rawValue }
+
         /// The `reason` kube-apiserver puts into a `Status` cause for this kind.
         public var causeReason: String {
             switch self {
@@ -59,7 +62,7 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// The message after the path, e.g. `Invalid value: "x": must be …`.
     public var message: String {
-        var out = kind.rawValue
+        var out = kind.label
         if let value { out += ": " + value }
         if !detail.isEmpty { out += ": " + detail }
         return out
