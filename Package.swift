@@ -26,8 +26,11 @@ let package = Package(
         ]),
         .executableTarget(name: "semroute-bench", dependencies: ["KubeCore", "SemanticRouteAPI", "SemanticRouteRender"]),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
-        .testTarget(name: "SemanticRouteAPITests", dependencies: ["SemanticRouteAPI", "KubeCore"],
-                    resources: []),
-        .testTarget(name: "SemanticRouteRenderTests", dependencies: ["SemanticRouteRender", "SemanticRouteAPI", "KubeCore", "ClassifierConfig"]),
+        .testTarget(name: "SemanticRouteAPITests", dependencies: ["SemanticRouteAPI", "KubeCore"]),
+        .testTarget(name: "SemanticRouteRenderTests",
+                    dependencies: ["SemanticRouteRender", "SemanticRouteAPI", "KubeCore", "ClassifierConfig"],
+                    exclude: ["Golden"]),
+        // Runs the built `semroute` binary as a user would (exit codes, stdout vs stderr).
+        .testTarget(name: "SemrouteCLITests", dependencies: ["semroute"]),
     ]
 )

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+/// The `semroute` binary run as a user runs it: exit codes, what goes to stdout and what to stderr.
+@Suite("semroute CLI")
+struct CLITests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The binary sits next to the test bundle in the build folder.
+    static var binary: URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("semroute").path), dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("semroute")
+    }
+
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ args: [String], stdin: String? = nil) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        process.currentDirectoryURL = repoRoot
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static let invalid = """
+    apiVersion: semroute.io/v1alpha1
+    kind: SemanticRoute
+    metadata: {name: mom, namespace: llm}
+    spec:
+      gatewayRef: {name: ai-gateway}
+      model: MoM
+      backends:
+      - {name: qwen-math, model: qwen, provider: SelfHosted, endpoint: {service: {name: vllm, port: 8000}}}
+      - {name: gpt-4o-mini, model: gpt-4o-mini, provider: OpenAI, auth: {apiKey: {secretRef: {name: k}}}}
+      decisions:
+      - {name: math, when: {keywords: {any: [x]}}, targets: [{backend: qwen-math}]}
+      - {name: code, when: {keywords: {any: [y]}}, targets: [{backend: qwen-mth}]}
+      defaultTargets: [{backend: gpt-4o-mini}]
+    """
+
+    @Test("the binary was built")
+    func binaryExists() { #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "\(Self.binary.path)") }
+
+    @Test("validate exits 0 on a valid file and says so on stdout")
+    func validateValid() throws {
+        let r = try Self.run(["validate", "-f", "manifests/samples/mom.yaml"])
+        #expect(r.status == 0 && r.stdout.contains("valid (llm/mom)") && r.stderr.isEmpty, "\(r)")
+    }
+
+    @Test("validate exits 1 with one line per problem on stderr, field path first")
+    func validateInvalid() throws {
+        let r = try Self.run(["validate", "-f", "-"], stdin: Self.invalid)
+        #expect(r.status == 1)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr == "spec.decisions[1].targets[0].backend: Not found: \"qwen-mth\": no backend of this route has that name; known: qwen-math, gpt-4o-mini\n")
+    }
+
+    @Test("a missing file is a one-line error, not a stack trace")
+    func missingFile() throws {
+        let r = try Self.run(["validate", "-f", "does-not-exist.yaml"])
+        #expect(r.status == 1 && r.stderr == "error: does-not-exist.yaml: no such file\n")
+    }
+
+    @Test("broken YAML is reported with its line")
+    func brokenYAML() throws {
+        let r = try Self.run(["validate", "-f", "-"], stdin: "apiVersion: semroute.io/v1alpha1\nkind: [\n")
+        #expect(r.status == 1 && r.stderr.contains("invalid YAML") && !r.stderr.contains("Fatal error"), "\(r)")
+    }
+
+    @Test("render prints multi-document YAML in a stable order, nothing on stderr")
+    func renderYAML() throws {
+        let a = try Self.run(["render", "-f", "manifests/samples/mom.yaml"])
+        let b = try Self.run(["render", "-f", "manifests/samples/mom.yaml"])
+        #expect(a.status == 0 && a.stderr.isEmpty && a.stdout == b.stdout)
+        let kinds = a.stdout.split(separator: "\n").filter { $0.hasPrefix("kind: ") }.map { String($0.dropFirst(6)) }
+        #expect(kinds.first == "ConfigMap" && kinds.contains("AIGatewayRoute") && kinds.last == "EnvoyPatchPolicy", "\(kinds)")
+        #expect(a.stdout.components(separatedBy: "---\n").count - 1 == kinds.count)
+    }
+
+    @Test("render -o json prints a v1 List kubectl can apply")
+    func renderJSON() throws {
+        let r = try Self.run(["render", "-f", "manifests/samples/mom.yaml", "-o", "json"])
+        #expect(r.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(object?["kind"] as? String == "List")
+        #expect(((object?["items"] as? [Any])?.count ?? 0) > 5)
+    }
+
+    @Test("render refuses an invalid route and writes nothing to stdout")
+    func renderInvalid() throws {
+        let r = try Self.run(["render", "-f", "-"], stdin: Self.invalid)
+        #expect(r.status == 1 && r.stdout.isEmpty && r.stderr.hasPrefix("spec.decisions[1].targets[0].backend:"))
+    }
+
+    @Test("render refuses an unpinned classifier image")
+    func renderLatest() throws {
+        let r = try Self.run(["render", "-f", "manifests/samples/mom.yaml", "--classifier-image", "ghcr.io/x/semroute:latest"])
+        #expect(r.status != 0 && r.stdout.isEmpty && r.stderr.contains("--classifier-image"))
+    }
+
+    @Test("crd prints the committed CRD")
+    func crd() throws {
+        let r = try Self.run(["crd"])
+        let committed = try String(contentsOf: Self.repoRoot.appendingPathComponent("crds/semroute.io_semanticroutes.yaml"), encoding: .utf8)
+        #expect(r.status == 0 && r.stdout == committed)
+    }
+}
