@@ -135,16 +135,20 @@ public enum YAMLWriter {
 
     private static func needsQuotes(_ s: String) -> Bool {
         guard let first = s.unicodeScalars.first, let last = s.unicodeScalars.last else { return true }
-        if reservedWords.contains(s.lowercased()) || s == "<<" || s == "=" { return true }
-        if " \t".unicodeScalars.contains(first) || " \t".unicodeScalars.contains(last) { return true }
+        if s.utf8.count <= 5, reservedWords.contains(s.lowercased()) || s == "<<" || s == "=" { return true }
+        if first == " " || first == "\t" || last == " " || last == "\t" || last == ":" { return true }
         if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) {
             // "-foo" is fine as plain YAML, but "- x", "-1" and "-" are not; quote all to stay simple.
             return true
         }
         if first.properties.numericType != nil || first == "." || first == "+" { return true }
-        if s.hasSuffix(":") || s.contains(": ") || s.contains(" #") || s.contains(":\t") { return true }
-        for scalar in s.unicodeScalars where scalar.value < 0x20 || needsEscape(scalar) {
-            return true
+        // One pass: ": ", ":\t" and " #" would end or comment the scalar; control characters need escapes.
+        var previous: Unicode.Scalar = "\0"
+        for scalar in s.unicodeScalars {
+            if scalar.value < 0x20 || needsEscape(scalar) { return true }
+            if previous == ":", scalar == " " || scalar == "\t" { return true }
+            if previous == " ", scalar == "#" { return true }
+            previous = scalar
         }
         return false
     }
