@@ -34,7 +34,7 @@ public struct GoDuration: Sendable, Hashable, Codable, CustomStringConvertible, 
         var total: Int64 = 0
         var digits = ""
         var groups = 0
-        var chars = Array(text)
+        let chars = Array(text)
         guard !chars.isEmpty else { return nil }
         var i = 0
         while i < chars.count {
@@ -55,7 +55,6 @@ public struct GoDuration: Sendable, Hashable, Codable, CustomStringConvertible, 
             digits = ""
             groups += 1
         }
-        chars.removeAll()
         guard digits.isEmpty, groups >= 1, groups <= 4 else { return nil }
         return total
     }
