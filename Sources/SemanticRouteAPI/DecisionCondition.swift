@@ -118,6 +118,8 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
             s.setProperty("allOf", .array("Holds when all of these hold.", of: nested, minItems: 1, maxItems: 16))
             s.setProperty("not", { var n = nested; n.description = "Holds when this condition does not."; return n }())
         }
-        return s.rule("size(self) > 0", "a condition needs at least one signal")
+        // Structural objects are not maps in Kubernetes CEL (no size()); name each member instead.
+        let members = s.propertyOrder.map { "has(self.\($0))" }.joined(separator: " || ")
+        return s.rule(members, "a condition needs at least one signal")
     }
 }
