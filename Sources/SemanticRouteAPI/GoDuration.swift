@@ -14,13 +14,6 @@ public struct GoDuration: Sendable, Hashable, Codable, CustomStringConvertible, 
 
     public init(stringLiteral value: String) { self.init(value) }
 
-    public init(milliseconds ms: Int64) {
-        if ms % 3_600_000 == 0, ms > 0 { self.init("\(ms / 3_600_000)h") }
-        else if ms % 60_000 == 0, ms > 0 { self.init("\(ms / 60_000)m") }
-        else if ms % 1000 == 0 { self.init("\(ms / 1000)s") }
-        else { self.init("\(ms)ms") }
-    }
-
     public init(from decoder: Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer()

@@ -41,15 +41,6 @@ public struct SemanticRouteStatus: Sendable, Hashable, Codable {
 
     public init() {}
 
-    /// The condition types, in the order status lists them.
-    public enum ConditionType: String, CaseIterable, Sendable {
-        case accepted = "Accepted"
-        case resolvedRefs = "ResolvedRefs"
-        case programmed = "Programmed"
-        case classifierAvailable = "ClassifierAvailable"
-        case ready = "Ready"
-    }
-
     static var schema: JSONSchema {
         .object("The observed state, written by the operator.", [
             "observedGeneration": .integer("The spec generation this status describes.", minimum: 0, format: "int64"),

@@ -9,9 +9,6 @@ public struct DesiredObject: Sendable, Hashable {
     /// The whole object, `apiVersion`, `kind` and `metadata` included.
     public var body: JSONValue
 
-    /// `group/version` split, for the API client and RBAC.
-    public var group: String { apiVersion.contains("/") ? String(apiVersion.split(separator: "/")[0]) : "" }
-
     /// Output order: the classifier first (it must be up before Envoy calls it), then backends before
     /// the route that references them, then policies; by name within a kind.
     static let kindOrder = [

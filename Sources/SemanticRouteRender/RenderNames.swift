@@ -50,9 +50,4 @@ struct RenderNames {
     var classifierSelector: [(String, JSONValue)] {
         [(Self.nameKey, "semroute-classifier"), (Self.instanceKey, .string(classifier))]
     }
-
-    /// The label selector of the classifier pods, serialised (status.classifier.selector).
-    var classifierSelectorString: String {
-        classifierSelector.map { "\($0.0)=\($0.1.stringValue!)" }.joined(separator: ",")
-    }
 }

@@ -36,11 +36,6 @@ public struct Renderer: Sendable {
         objects.append(context.envoyPatchPolicy())
         return objects.sorted(by: DesiredObject.precedes)
     }
-
-    /// The classifier's configuration for a route (what its ConfigMap holds).
-    public func classifierConfig(_ route: SemanticRoute) -> ClassifierConfig {
-        RenderContext(route: route.defaulted(), options: options).classifierConfig()
-    }
 }
 
 /// The defaulted route plus derived names; each object family is an extension in its own file.
