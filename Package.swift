@@ -1,6 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// Imports flow one way (docs/architecture.md): Render never imports the client, runtime, logging or metrics;
+// Classifier* modules never import Kube* or SemanticRoute* modules; only the `semroute` executable bootstraps
+// logging and metrics.
 let package = Package(
     name: "semroute",
     platforms: [.macOS(.v15)],
@@ -10,26 +13,112 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // Kubernetes vocabulary: JSON values, YAML I/O, object metadata, conditions, structural schemas.
         .target(name: "KubeCore", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // kubeconfig + in-cluster config, HTTP transport, get/list/watch/apply/patch/delete, typed errors.
+        .target(name: "KubeClient", dependencies: [
+            "KubeCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Watcher state machine, store, work queue, backoff, controller, leader election, event recorder.
+        .target(name: "KubeRuntime", dependencies: [
+            "KubeCore", "KubeClient",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // The local API server: Kubernetes REST semantics in memory (tests, `semroute dev`, `semroute apiserver`).
+        .target(name: "KubeLocal", dependencies: [
+            "KubeCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The config contract between operator and classifier. No dependencies by design.
         .target(name: "ClassifierConfig"),
+        // OpenBLAS (Debian: libopenblas-dev) for the encoder's matrix products.
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        // Tokenizer, encoder, signals, decisions, PII, jailbreak, cache. Pure and fast: no I/O beyond loading files.
+        .target(name: "ClassifierCore", dependencies: ["ClassifierConfig", "COpenBLAS"]),
+        // ext_proc gRPC + HTTP classify API + metrics + config reload + shadow traffic.
+        .target(name: "ClassifierServer", dependencies: [
+            "ClassifierConfig", "ClassifierCore",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The SemanticRoute CRD types, defaulting, validation and CRD generation.
         .target(name: "SemanticRouteAPI", dependencies: ["KubeCore", "ClassifierConfig"]),
         // Pure: SemanticRoute -> desired objects. No I/O, no clock, no logging.
         .target(name: "SemanticRouteRender", dependencies: ["KubeCore", "SemanticRouteAPI", "ClassifierConfig"]),
+        // Reconcile, status evaluation, pruning, wiring.
+        .target(name: "SemanticRouteController", dependencies: [
+            "KubeCore", "KubeClient", "KubeRuntime", "SemanticRouteAPI", "SemanticRouteRender",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "semroute", dependencies: [
-            "KubeCore", "SemanticRouteAPI", "SemanticRouteRender",
+            "KubeCore", "KubeClient", "KubeRuntime", "KubeLocal",
+            "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController",
+            "ClassifierConfig", "ClassifierCore", "ClassifierServer",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .executableTarget(name: "semroute-bench", dependencies: [
+            "KubeCore", "KubeClient", "KubeLocal", "SemanticRouteAPI", "SemanticRouteRender",
+            "ClassifierConfig", "ClassifierCore", "ClassifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "semroute-bench", dependencies: ["KubeCore", "SemanticRouteAPI", "SemanticRouteRender"]),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeLocal", "KubeCore"]),
+        .testTarget(name: "KubeRuntimeTests", dependencies: ["KubeRuntime", "KubeClient", "KubeLocal", "KubeCore"]),
+        .testTarget(name: "KubeLocalTests", dependencies: ["KubeLocal", "KubeCore", "SemanticRouteAPI"]),
         .testTarget(name: "SemanticRouteAPITests", dependencies: ["SemanticRouteAPI", "KubeCore"]),
         .testTarget(name: "SemanticRouteRenderTests",
                     dependencies: ["SemanticRouteRender", "SemanticRouteAPI", "KubeCore", "ClassifierConfig"],
                     exclude: ["Golden"]),
+        .testTarget(name: "SemanticRouteControllerTests", dependencies: [
+            "SemanticRouteController", "SemanticRouteAPI", "SemanticRouteRender", "KubeCore", "KubeClient",
+            "KubeRuntime", "KubeLocal",
+        ]),
+        .testTarget(name: "ClassifierCoreTests", dependencies: ["ClassifierCore", "ClassifierConfig"]),
+        .testTarget(name: "ClassifierServerTests", dependencies: [
+            "ClassifierServer", "ClassifierCore", "ClassifierConfig",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // Runs the built `semroute` binary as a user would (exit codes, stdout vs stderr).
         .testTarget(name: "SemrouteCLITests", dependencies: ["semroute"]),
     ]

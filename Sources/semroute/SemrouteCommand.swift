@@ -1,12 +1,15 @@
 import ArgumentParser
 
 @main
-struct SemrouteCommand: ParsableCommand {
+struct SemrouteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "semroute",
         abstract: "Semantic routing for Envoy AI Gateway: one SemanticRoute in, every gateway object out.",
         version: SemrouteVersion.current,
-        subcommands: [RenderCommand.self, ValidateCommand.self, CRDCommand.self, DocsCommand.self]
+        subcommands: [
+            RenderCommand.self, ValidateCommand.self, CRDCommand.self, DocsCommand.self,
+            APIServerCommand.self, ClassifierCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,1 @@
+// ClassifierCore: being built (see docs/architecture.md).

@@ -1,0 +1,1 @@
+// ClassifierServer: being built (see docs/architecture.md).

@@ -1,0 +1,1 @@
+// KubeClient: being built (see docs/architecture.md).

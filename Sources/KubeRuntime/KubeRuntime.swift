@@ -1,0 +1,1 @@
+// KubeRuntime: being built (see docs/architecture.md).

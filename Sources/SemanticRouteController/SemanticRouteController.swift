@@ -1,0 +1,1 @@
+// SemanticRouteController: being built (see docs/architecture.md).
