@@ -1,5 +1,3 @@
-// semroute-bench: measures what docs/benchmarks.md records. Run in release:
-//   swift run -c release semroute-bench render --routes 1000
 import Foundation
 import KubeCore
 import SemanticRouteAPI
@@ -49,55 +47,3 @@ extension Array where Element == Target {
     }
 }
 
-func peakRSSMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
-
-func benchRender(routes count: Int, rounds: Int) {
-    let routes = (0..<count).map(variedRoute)
-    for route in routes where !SemanticRouteValidator.validate(route).isEmpty {
-        fatalError("bench route \(route.name) is invalid: \(SemanticRouteValidator.validate(route).lines)")
-    }
-    let renderer = Renderer()
-    var objects = 0, bytes = 0
-    var times: [Double] = []
-    for _ in 0..<rounds {
-        let start = ContinuousClock.now
-        objects = 0
-        bytes = 0
-        for route in routes {
-            let rendered = renderer.render(route)
-            objects += rendered.count
-            bytes += YAMLWriter.documents(rendered.map(\.body)).utf8.count
-        }
-        let elapsed = ContinuousClock.now - start
-        times.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-    }
-    times.sort()
-    let median = times[times.count / 2]
-    print("render+yaml: \(count) routes, \(objects) objects, \(bytes / 1024) KiB per round; \(rounds) rounds")
-    print(String(format: "  median %.3f s (%.0f routes/s, %.0f objects/s), best %.3f s, worst %.3f s",
-                 median, Double(count) / median, Double(objects) / median, times.first!, times.last!))
-
-    // Strict decode + validation, as `semroute validate` and the operator do per route.
-    let documents = routes.map { try! JSONValue.encode($0) }
-    let start = ContinuousClock.now
-    for document in documents { _ = try? SemanticRouteDecoder.decode(document).get() }
-    let elapsed = ContinuousClock.now - start
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    print(String(format: "decode+validate: %d routes in %.3f s (%.0f routes/s)", count, seconds, Double(count) / seconds))
-    print(String(format: "peak RSS %.1f MiB", peakRSSMiB()))
-}
-
-let args = CommandLine.arguments.dropFirst()
-guard args.first == "render" else {
-    print("usage: semroute-bench render [--routes N] [--rounds R]")
-    exit(2)
-}
-func option(_ name: String, _ fallback: Int) -> Int {
-    guard let i = args.firstIndex(of: name), i + 1 < args.endIndex, let v = Int(args[i + 1]) else { return fallback }
-    return v
-}
-benchRender(routes: option("--routes", 1000), rounds: option("--rounds", 5))
