@@ -53,6 +53,13 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Stand-ins for cluster controllers that KubeLocal does not run (Deployment controller + kubelet readiness),
+        // for `semroute dev` and tests only; explicit opt-in, never part of the operator's own loop.
+        .target(name: "KubeSimulation", dependencies: [
+            "KubeCore", "KubeClient", "KubeRuntime",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // The config contract between operator and classifier. No dependencies by design.
         .target(name: "ClassifierConfig"),
         // OpenBLAS (Debian: libopenblas-dev) for the encoder's matrix products.
@@ -84,7 +91,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .executableTarget(name: "semroute", dependencies: [
-            "KubeCore", "KubeClient", "KubeRuntime", "KubeLocal",
+            "KubeCore", "KubeClient", "KubeRuntime", "KubeLocal", "KubeSimulation",
             "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController",
             "ClassifierConfig", "ClassifierCore", "ClassifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -108,7 +115,7 @@ let package = Package(
                     exclude: ["Golden"]),
         .testTarget(name: "SemanticRouteControllerTests", dependencies: [
             "SemanticRouteController", "SemanticRouteAPI", "SemanticRouteRender", "KubeCore", "KubeClient",
-            "KubeRuntime", "KubeLocal",
+            "KubeRuntime", "KubeLocal", "KubeSimulation",
         ]),
         .testTarget(name: "ClassifierCoreTests", dependencies: ["ClassifierCore", "ClassifierConfig"]),
         .testTarget(name: "ClassifierServerTests", dependencies: [

@@ -8,7 +8,7 @@ struct SemrouteCommand: AsyncParsableCommand {
         version: SemrouteVersion.current,
         subcommands: [
             RenderCommand.self, ValidateCommand.self, CRDCommand.self, DocsCommand.self,
-            APIServerCommand.self, ClassifierCommand.self,
+            OperatorCommand.self, ClassifierCommand.self, APIServerCommand.self,
         ]
     )
 }

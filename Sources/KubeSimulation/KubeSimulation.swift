@@ -1,0 +1,1 @@
+// KubeSimulation: being built (issue 4).
