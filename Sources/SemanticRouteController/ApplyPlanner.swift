@@ -1,0 +1,94 @@
+import KubeCore
+import SemanticRouteRender
+
+/// Decides, per rendered object, whether to apply it, and which live objects to prune. Pure: reads a
+/// snapshot of the stores through a lookup function.
+///
+/// The no-op decision needs two checks: every desired field is present and equal in the live object (a hand
+/// edit or deletion is caught), and the live object carries the hash of exactly this desired object in
+/// ``appliedHashKey`` (so a field we *stopped* sending — say `spec.hostnames` removed from the route — is
+/// also caught: server-side apply removes it once we apply without it).
+public struct ApplyPlanner: Sendable {
+    public static let appliedHashKey = "semroute.io/applied-hash"
+
+    /// The label value of the route being reconciled (`<ns>.<route>`).
+    public var routeLabel: String
+
+    public init(routeLabel: String) { self.routeLabel = routeLabel }
+
+    /// The rendered objects as semroute applies them: the applied-hash annotation added, and the
+    /// ClientTrafficPolicy shared by every route on a Gateway made route-neutral (no route label, no owner
+    /// reference), so routes sharing it send identical objects instead of taking it from each other.
+    public func prepared(_ desired: [DesiredObject]) -> [(ObjectKey, JSONValue)] {
+        desired.map { object in
+            let key = ObjectKey(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace,
+                                name: object.name)
+            guard case .object(var body) = object.body, case .object(var meta)? = body["metadata"] else {
+                return (key, object.body)
+            }
+            if Self.isShared(key) {
+                if case .object(var labels)? = meta["labels"] {
+                    labels[RouteLabels.routeKey] = nil
+                    meta["labels"] = .object(labels)
+                }
+                meta["ownerReferences"] = nil
+            }
+            body["metadata"] = .object(meta)
+            let hash = StableHash.hex64(JSONWriter.string(.object(body)))
+            var annotations = meta["annotations"]?.objectValue ?? JSONObject()
+            annotations[Self.appliedHashKey] = .string(hash)
+            meta["annotations"] = .object(annotations)
+            body["metadata"] = .object(meta)
+            return (key, .object(body))
+        }
+    }
+
+    /// The ClientTrafficPolicy `semroute-<gateway>` is shared by every route attached to that Gateway.
+    public static func isShared(_ key: ObjectKey) -> Bool {
+        key.kind == "ClientTrafficPolicy" && key.group == "gateway.envoyproxy.io"
+    }
+
+    /// One plan per prepared object. `live` returns the object from the stores (nil: not in them);
+    /// `userClientTrafficPolicy` names a ClientTrafficPolicy not managed by semroute that already targets the
+    /// route's Gateway (it wins; ours is not applied).
+    public func plan(_ prepared: [(ObjectKey, JSONValue)], live: (ObjectKey) -> JSONValue?,
+                     userClientTrafficPolicy: ObjectKey? = nil) -> [ApplyPlan] {
+        prepared.map { key, body in
+            if Self.isShared(key), let user = userClientTrafficPolicy {
+                return ApplyPlan(key: key, body: body, action: .skip(
+                    "the Gateway already has the ClientTrafficPolicy \(user.namespace)/\(user.name), which is not managed by semroute and wins over \(key.name); make sure its connection.bufferLimit fits whole request bodies"))
+            }
+            guard let current = live(key) else { return ApplyPlan(key: key, body: body, action: .checkThenApply) }
+            return ApplyPlan(key: key, body: body, action: action(for: key, body: body, live: current))
+        }
+    }
+
+    /// The decision for an object known to exist.
+    public func action(for key: ObjectKey, body: JSONValue, live: JSONValue) -> ApplyPlan.Action {
+        let labels = Self.labels(live)
+        let ours = Self.isShared(key) ? RouteLabels.isManaged(labels) : RouteLabels.belongs(labels, to: routeLabel)
+        guard ours else { return .nameConflict }
+        return FieldSubset.contains(live, body) ? .unchanged : .apply
+    }
+
+    /// Live objects of this route (by label) that are no longer rendered. Never an object without our labels,
+    /// never another route's, never the shared ClientTrafficPolicy (see ``SharedPolicyPlanner``).
+    public func prune(desired: [ObjectKey], live: [JSONValue]) -> [ObjectKey] {
+        let keep = Set(desired)
+        return live.compactMap { object -> ObjectKey? in
+            guard let key = ObjectKey(object), !Self.isShared(key),
+                  RouteLabels.belongs(Self.labels(object), to: routeLabel),
+                  object[path: "metadata", "deletionTimestamp"] == nil,
+                  !keep.contains(key) else { return nil }
+            return key
+        }.sorted()
+    }
+
+    static func labels(_ object: JSONValue) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in object[path: "metadata", "labels"]?.objectValue ?? JSONObject() {
+            if let s = v.stringValue { out[k] = s }
+        }
+        return out
+    }
+}

@@ -1,0 +1,41 @@
+/// The condition types of a SemanticRoute's status (DESIGN §2).
+public enum ConditionType: String, Sendable, Hashable, CaseIterable {
+    case accepted = "Accepted"
+    case resolvedRefs = "ResolvedRefs"
+    case programmed = "Programmed"
+    case classifierAvailable = "ClassifierAvailable"
+    case ready = "Ready"
+}
+
+/// Every reason a SemanticRoute condition can carry: a closed PascalCase set, documented in
+/// docs/operations.md with what to do about each.
+public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
+    // Accepted
+    case valid = "Valid"
+    case invalid = "Invalid"
+    // ResolvedRefs
+    case resolvedRefs = "ResolvedRefs"
+    case gatewayNotFound = "GatewayNotFound"
+    case listenerNotFound = "ListenerNotFound"
+    case secretNotFound = "SecretNotFound"
+    case secretKeyNotFound = "SecretKeyNotFound"
+    case serviceNotFound = "ServiceNotFound"
+    case servicePortNotFound = "ServicePortNotFound"
+    case kindNotInstalled = "KindNotInstalled"
+    // Programmed
+    case applied = "Applied"
+    case applyFailed = "ApplyFailed"
+    case upstreamNotAccepted = "NotAccepted"
+    case nameConflict = "NameConflict"
+    // ClassifierAvailable
+    case minimumReplicasAvailable = "MinimumReplicasAvailable"
+    case minimumReplicasUnavailable = "MinimumReplicasUnavailable"
+    case deploymentNotFound = "DeploymentNotFound"
+    // Ready
+    case ready = "Ready"
+    case refsNotResolved = "RefsNotResolved"
+    case notProgrammed = "NotProgrammed"
+    case classifierUnavailable = "ClassifierUnavailable"
+    // Any condition that cannot be evaluated for an invalid spec.
+    case specInvalid = "SpecInvalid"
+}

@@ -1,1 +1,0 @@
-// SemanticRouteController: being built (see docs/architecture.md).

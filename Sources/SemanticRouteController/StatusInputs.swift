@@ -1,0 +1,42 @@
+import KubeCore
+import SemanticRouteAPI
+
+/// Everything the status of one route is computed from; gathered by the reconciler, evaluated purely.
+public struct StatusInputs: Sendable {
+    /// `metadata.generation` of the route this status describes.
+    public var generation: Int64
+    /// The route's namespace (managed objects elsewhere name their namespace in status).
+    public var namespace: String
+    /// Spec problems (strict decode + cross-field rules); empty when the spec is valid.
+    public var specErrors: [FieldError]
+    /// `spec.decisions` / `spec.backends` counts of a valid spec.
+    public var decisions: Int?
+    public var backends: Int?
+    /// References that do not resolve.
+    public var missing: [MissingReference]
+    /// The rendered objects, in apply order, and what happened to each.
+    public var desired: [ObjectKey]
+    public var outcomes: [ObjectKey: ApplyOutcome]
+    /// The upstream controllers' verdicts on the rendered objects that have one.
+    public var upstream: [ObjectKey: UpstreamAcceptance]
+    /// The live classifier Deployment, if it exists.
+    public var deployment: JSONValue?
+    /// The classifier Deployment's name (known even when the spec is invalid).
+    public var deploymentName: String
+
+    public init(generation: Int64, namespace: String, specErrors: [FieldError] = [], decisions: Int? = nil, backends: Int? = nil,
+                missing: [MissingReference] = [], desired: [ObjectKey] = [], outcomes: [ObjectKey: ApplyOutcome] = [:],
+                upstream: [ObjectKey: UpstreamAcceptance] = [:], deployment: JSONValue? = nil, deploymentName: String) {
+        self.generation = generation
+        self.namespace = namespace
+        self.specErrors = specErrors
+        self.decisions = decisions
+        self.backends = backends
+        self.missing = missing
+        self.desired = desired
+        self.outcomes = outcomes
+        self.upstream = upstream
+        self.deployment = deployment
+        self.deploymentName = deploymentName
+    }
+}
