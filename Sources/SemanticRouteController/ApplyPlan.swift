@@ -17,7 +17,7 @@ public struct ApplyPlan: Sendable, Hashable {
         case skip(String)
     }
 
-    public var key: ObjectKey
+    public var key: ObjectRef
     /// The object to send: the rendered object plus the applied-hash annotation.
     public var body: JSONValue
     public var action: Action

@@ -19,9 +19,9 @@ public struct ApplyPlanner: Sendable {
     /// The rendered objects as semroute applies them: the applied-hash annotation added, and the
     /// ClientTrafficPolicy shared by every route on a Gateway made route-neutral (no route label, no owner
     /// reference), so routes sharing it send identical objects instead of taking it from each other.
-    public func prepared(_ desired: [DesiredObject]) -> [(ObjectKey, JSONValue)] {
+    public func prepared(_ desired: [DesiredObject]) -> [(ObjectRef, JSONValue)] {
         desired.map { object in
-            let key = ObjectKey(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace,
+            let key = ObjectRef(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace,
                                 name: object.name)
             guard case .object(var body) = object.body, case .object(var meta)? = body["metadata"] else {
                 return (key, object.body)
@@ -44,15 +44,15 @@ public struct ApplyPlanner: Sendable {
     }
 
     /// The ClientTrafficPolicy `semroute-<gateway>` is shared by every route attached to that Gateway.
-    public static func isShared(_ key: ObjectKey) -> Bool {
+    public static func isShared(_ key: ObjectRef) -> Bool {
         key.kind == "ClientTrafficPolicy" && key.group == "gateway.envoyproxy.io"
     }
 
     /// One plan per prepared object. `live` returns the object from the stores (nil: not in them);
     /// `userClientTrafficPolicy` names a ClientTrafficPolicy not managed by semroute that already targets the
     /// route's Gateway (it wins; ours is not applied).
-    public func plan(_ prepared: [(ObjectKey, JSONValue)], live: (ObjectKey) -> JSONValue?,
-                     userClientTrafficPolicy: ObjectKey? = nil) -> [ApplyPlan] {
+    public func plan(_ prepared: [(ObjectRef, JSONValue)], live: (ObjectRef) -> JSONValue?,
+                     userClientTrafficPolicy: ObjectRef? = nil) -> [ApplyPlan] {
         prepared.map { key, body in
             if Self.isShared(key), let user = userClientTrafficPolicy {
                 return ApplyPlan(key: key, body: body, action: .skip(
@@ -64,7 +64,7 @@ public struct ApplyPlanner: Sendable {
     }
 
     /// The decision for an object known to exist.
-    public func action(for key: ObjectKey, body: JSONValue, live: JSONValue) -> ApplyPlan.Action {
+    public func action(for key: ObjectRef, body: JSONValue, live: JSONValue) -> ApplyPlan.Action {
         let labels = Self.labels(live)
         let ours = Self.isShared(key) ? RouteLabels.isManaged(labels) : RouteLabels.belongs(labels, to: routeLabel)
         guard ours else { return .nameConflict }
@@ -73,10 +73,10 @@ public struct ApplyPlanner: Sendable {
 
     /// Live objects of this route (by label) that are no longer rendered. Never an object without our labels,
     /// never another route's, never the shared ClientTrafficPolicy (see ``SharedPolicyPlanner``).
-    public func prune(desired: [ObjectKey], live: [JSONValue]) -> [ObjectKey] {
+    public func prune(desired: [ObjectRef], live: [JSONValue]) -> [ObjectRef] {
         let keep = Set(desired)
-        return live.compactMap { object -> ObjectKey? in
-            guard let key = ObjectKey(object), !Self.isShared(key),
+        return live.compactMap { object -> ObjectRef? in
+            guard let key = ObjectRef(object), !Self.isShared(key),
                   RouteLabels.belongs(Self.labels(object), to: routeLabel),
                   object[path: "metadata", "deletionTimestamp"] == nil,
                   !keep.contains(key) else { return nil }

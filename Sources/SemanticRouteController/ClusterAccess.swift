@@ -8,7 +8,7 @@ public protocol ClusterSnapshot: Sendable {
     /// Every SemanticRoute in the store.
     func routes() -> [JSONValue]
     /// A managed object (one that carries `app.kubernetes.io/managed-by: semroute`) from the owned-kind stores.
-    func managed(_ key: ObjectKey) -> JSONValue?
+    func managed(_ key: ObjectRef) -> JSONValue?
     /// Every managed object of every owned kind.
     func managedObjects() -> [JSONValue]
     /// A referenced Gateway, Secret (data keys only, never values) or Service.
@@ -22,11 +22,11 @@ public protocol ClusterSnapshot: Sendable {
 /// What reconcile writes, through the API server.
 public protocol ClusterWriter: Sendable {
     /// GET; nil when the object does not exist.
-    func get(_ key: ObjectKey) async throws(APIFailure) -> JSONValue?
+    func get(_ key: ObjectRef) async throws(APIFailure) -> JSONValue?
     /// Server-side apply with field manager `semroute` and `force`.
-    func apply(_ key: ObjectKey, _ body: JSONValue) async throws(APIFailure) -> JSONValue
+    func apply(_ key: ObjectRef, _ body: JSONValue) async throws(APIFailure) -> JSONValue
     /// DELETE (background propagation); an object that is already gone is not an error.
-    func delete(_ key: ObjectKey) async throws(APIFailure)
+    func delete(_ key: ObjectRef) async throws(APIFailure)
     /// Sets the route's `metadata.finalizers`, failing with a conflict if `resourceVersion` is stale.
     func setFinalizers(namespace: String, name: String, _ finalizers: [String], resourceVersion: String?)
         async throws(APIFailure) -> JSONValue

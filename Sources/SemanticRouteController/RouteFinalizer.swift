@@ -8,7 +8,7 @@ public enum RouteFinalizer {
     public static let name = "semroute.io/cleanup"
 
     /// Whether any prepared object lacks an owner reference, so that only a finalizer can clean it up.
-    public static func needed(_ prepared: [(ObjectKey, JSONValue)]) -> Bool {
+    public static func needed(_ prepared: [(ObjectRef, JSONValue)]) -> Bool {
         prepared.contains { _, body in (body[path: "metadata", "ownerReferences"]?.arrayValue ?? []).isEmpty }
     }
 
@@ -31,9 +31,9 @@ public enum RouteFinalizer {
     /// ties to it (garbage collection removes the others), plus the shared ClientTrafficPolicies no other
     /// route needs any more.
     public static func cleanup(routeLabel: String, managed: [JSONValue], routes: [JSONValue],
-                               deleting route: JSONValue) -> [ObjectKey] {
-        let own = managed.compactMap { object -> ObjectKey? in
-            guard let key = ObjectKey(object), !ApplyPlanner.isShared(key),
+                               deleting route: JSONValue) -> [ObjectRef] {
+        let own = managed.compactMap { object -> ObjectRef? in
+            guard let key = ObjectRef(object), !ApplyPlanner.isShared(key),
                   RouteLabels.belongs(ApplyPlanner.labels(object), to: routeLabel),
                   (object[path: "metadata", "ownerReferences"]?.arrayValue ?? []).isEmpty else { return nil }
             return key
@@ -65,15 +65,15 @@ public enum SharedPolicyPlanner {
     }
 
     /// Managed shared policies whose Gateway no route (other than `excluding`, and none being deleted) uses.
-    public static func unused(managed: [JSONValue], routes: [JSONValue], excluding: JSONValue? = nil) -> [ObjectKey] {
+    public static func unused(managed: [JSONValue], routes: [JSONValue], excluding: JSONValue? = nil) -> [ObjectRef] {
         let excludedUID = excluding?[path: "metadata", "uid"]?.stringValue
         let used = Set(routes.compactMap { route -> String? in
             if let excludedUID, route[path: "metadata", "uid"]?.stringValue == excludedUID { return nil }
             if route[path: "metadata", "deletionTimestamp"] != nil { return nil }
             return gateway(of: route)
         })
-        return managed.compactMap { object -> ObjectKey? in
-            guard let key = ObjectKey(object), ApplyPlanner.isShared(key),
+        return managed.compactMap { object -> ObjectRef? in
+            guard let key = ObjectRef(object), ApplyPlanner.isShared(key),
                   RouteLabels.isManaged(ApplyPlanner.labels(object)),
                   object[path: "metadata", "deletionTimestamp"] == nil,
                   let gateway = gateway(ofPolicy: object), !used.contains(gateway) else { return nil }
@@ -82,9 +82,9 @@ public enum SharedPolicyPlanner {
     }
 
     /// A ClientTrafficPolicy that targets `gateway` and is not semroute's: the user's own, which wins.
-    public static func userPolicy(for target: String, among policies: [JSONValue]) -> ObjectKey? {
-        policies.compactMap { policy -> ObjectKey? in
-            guard let key = ObjectKey(policy), !RouteLabels.isManaged(ApplyPlanner.labels(policy)),
+    public static func userPolicy(for target: String, among policies: [JSONValue]) -> ObjectRef? {
+        policies.compactMap { policy -> ObjectRef? in
+            guard let key = ObjectRef(policy), !RouteLabels.isManaged(ApplyPlanner.labels(policy)),
                   gateway(ofPolicy: policy) == target else { return nil }
             return key
         }.sorted().first
@@ -98,15 +98,15 @@ public enum OrphanPlanner {
     /// `watches` says whether routes of a namespace are watched at all (with `--namespace`, objects of routes
     /// elsewhere are not ours to judge).
     public static func orphans(managed: [JSONValue], routes: [JSONValue],
-                               watches: (String) -> Bool) -> [ObjectKey] {
+                               watches: (String) -> Bool) -> [ObjectRef] {
         let existing = Set(routes.compactMap { route -> String? in
             guard let ns = route[path: "metadata", "namespace"]?.stringValue,
                   let name = route[path: "metadata", "name"]?.stringValue else { return nil }
             return RouteLabels.routeValue(namespace: ns, name: name)
         })
-        return managed.compactMap { object -> ObjectKey? in
+        return managed.compactMap { object -> ObjectRef? in
             let labels = ApplyPlanner.labels(object)
-            guard let key = ObjectKey(object), RouteLabels.isManaged(labels), let label = labels[RouteLabels.routeKey],
+            guard let key = ObjectRef(object), RouteLabels.isManaged(labels), let label = labels[RouteLabels.routeKey],
                   !existing.contains(label),
                   (object[path: "metadata", "ownerReferences"]?.arrayValue ?? []).isEmpty,
                   object[path: "metadata", "deletionTimestamp"] == nil,

@@ -47,7 +47,7 @@ public struct RouteReconciler: Sendable {
         let previous = Self.previousStatus(raw)
         let generation = raw[path: "metadata", "generation"]?.intValue ?? 0
         let deploymentName = DNSName.shortened("\(name)-classifier")
-        let deploymentKey = ObjectKey(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: deploymentName)
+        let deploymentKey = ObjectRef(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: deploymentName)
 
         let route: SemanticRoute
         switch SemanticRouteDecoder.decode(Self.specOnly(raw)) {
@@ -86,7 +86,7 @@ public struct RouteReconciler: Sendable {
             for: gateway.namespacedName, among: snapshot.clientTrafficPolicies(namespace: gateway.namespace))
         let plans = planner.plan(prepared, live: { snapshot.managed($0) }, userClientTrafficPolicy: userPolicy)
 
-        var outcomes: [ObjectKey: ApplyOutcome] = [:]
+        var outcomes: [ObjectRef: ApplyOutcome] = [:]
         var failures: [APIFailure] = []
         for plan in plans {
             let outcome = await execute(plan, planner: planner)
@@ -124,7 +124,7 @@ public struct RouteReconciler: Sendable {
             }
         }
 
-        var upstream: [ObjectKey: UpstreamAcceptance] = [:]
+        var upstream: [ObjectRef: UpstreamAcceptance] = [:]
         for plan in plans {
             if let live = snapshot.managed(plan.key), let verdict = UpstreamAcceptance.of(live) { upstream[plan.key] = verdict }
         }

@@ -126,7 +126,7 @@ public enum StatusEvaluator {
         return .init(replicas: Int(replicas), readyReplicas: Int(ready), selector: selector)
     }
 
-    static func managedObject(_ key: ObjectKey, routeNamespace: String) -> SemanticRouteStatus.ManagedObject {
+    static func managedObject(_ key: ObjectRef, routeNamespace: String) -> SemanticRouteStatus.ManagedObject {
         .init(apiVersion: key.apiVersion, kind: key.kind, name: key.name,
               namespace: key.namespace == routeNamespace ? nil : key.namespace)
     }

@@ -15,18 +15,18 @@ public struct StatusInputs: Sendable {
     /// References that do not resolve.
     public var missing: [MissingReference]
     /// The rendered objects, in apply order, and what happened to each.
-    public var desired: [ObjectKey]
-    public var outcomes: [ObjectKey: ApplyOutcome]
+    public var desired: [ObjectRef]
+    public var outcomes: [ObjectRef: ApplyOutcome]
     /// The upstream controllers' verdicts on the rendered objects that have one.
-    public var upstream: [ObjectKey: UpstreamAcceptance]
+    public var upstream: [ObjectRef: UpstreamAcceptance]
     /// The live classifier Deployment, if it exists.
     public var deployment: JSONValue?
     /// The classifier Deployment's name (known even when the spec is invalid).
     public var deploymentName: String
 
     public init(generation: Int64, namespace: String, specErrors: [FieldError] = [], decisions: Int? = nil, backends: Int? = nil,
-                missing: [MissingReference] = [], desired: [ObjectKey] = [], outcomes: [ObjectKey: ApplyOutcome] = [:],
-                upstream: [ObjectKey: UpstreamAcceptance] = [:], deployment: JSONValue? = nil, deploymentName: String) {
+                missing: [MissingReference] = [], desired: [ObjectRef] = [], outcomes: [ObjectRef: ApplyOutcome] = [:],
+                upstream: [ObjectRef: UpstreamAcceptance] = [:], deployment: JSONValue? = nil, deploymentName: String) {
         self.generation = generation
         self.namespace = namespace
         self.specErrors = specErrors

@@ -8,7 +8,7 @@ import Testing
 struct ApplyPlannerTests {
     static let planner = ApplyPlanner(routeLabel: "llm.mom")
 
-    static func prepared(_ edit: (inout JSONValue) -> Void = { _ in }) throws -> [(ObjectKey, JSONValue)] {
+    static func prepared(_ edit: (inout JSONValue) -> Void = { _ in }) throws -> [(ObjectRef, JSONValue)] {
         var raw = try ControllerFixtures.storedRoute()
         edit(&raw)
         return planner.prepared(Renderer().render(try ControllerFixtures.decoded(raw)))
@@ -82,7 +82,7 @@ struct ApplyPlannerTests {
     @Test("a user's own ClientTrafficPolicy on the Gateway wins: ours is skipped with a message")
     func userPolicyWins() throws {
         let objects = try Self.prepared()
-        let user = ObjectKey(apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "ClientTrafficPolicy",
+        let user = ObjectRef(apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "ClientTrafficPolicy",
                              namespace: "envoy-gateway-system", name: "buffers")
         let plan = try #require(Self.planner.plan(objects, live: { _ in nil }, userClientTrafficPolicy: user)
             .first { $0.key.kind == "ClientTrafficPolicy" })
@@ -103,7 +103,7 @@ struct ApplyPlannerTests {
             object("ConfigMap", "other-route", labels: ["app.kubernetes.io/managed-by": "semroute", "semroute.io/route": "llm.other"]),
         ]
         let stale = Self.planner.prune(desired: objects.map(\.0), live: live)
-        #expect(stale == [ObjectKey(apiVersion: "v1", kind: "ConfigMap", namespace: "llm", name: "mom-old")])
+        #expect(stale == [ObjectRef(apiVersion: "v1", kind: "ConfigMap", namespace: "llm", name: "mom-old")])
     }
 }
 

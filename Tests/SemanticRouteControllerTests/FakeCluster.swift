@@ -8,12 +8,12 @@ import Synchronization
 final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendable {
     struct Write: Hashable, CustomStringConvertible {
         var verb: String
-        var key: ObjectKey
+        var key: ObjectRef
         var description: String { "\(verb) \(key)" }
     }
 
     struct State {
-        var objects: [ObjectKey: JSONValue] = [:]
+        var objects: [ObjectRef: JSONValue] = [:]
         var writes: [Write] = []
         var gets = 0
         var events: [RouteEvent] = []
@@ -26,25 +26,25 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
 
     init(_ objects: [JSONValue] = []) {
         state.withLock { s in
-            for o in objects { if let k = ObjectKey(o) { s.objects[k] = o } }
+            for o in objects { if let k = ObjectRef(o) { s.objects[k] = o } }
         }
     }
 
     var writes: [Write] { state.withLock { $0.writes } }
     var events: [RouteEvent] { state.withLock { $0.events } }
-    func object(_ key: ObjectKey) -> JSONValue? { state.withLock { $0.objects[key] } }
-    func put(_ object: JSONValue) { state.withLock { s in if let k = ObjectKey(object) { s.objects[k] = object } } }
-    func remove(_ key: ObjectKey) { _ = state.withLock { $0.objects.removeValue(forKey: key) } }
+    func object(_ key: ObjectRef) -> JSONValue? { state.withLock { $0.objects[key] } }
+    func put(_ object: JSONValue) { state.withLock { s in if let k = ObjectRef(object) { s.objects[k] = object } } }
+    func remove(_ key: ObjectRef) { _ = state.withLock { $0.objects.removeValue(forKey: key) } }
     func clearLog() { state.withLock { $0.writes = []; $0.events = [] } }
     /// The next `verb` call (apply, delete, status, finalizers, get) fails with `failure`.
     func failNext(_ verb: String, _ failure: APIFailure) { state.withLock { $0.failures[verb, default: []].append(failure) } }
     func setServed(_ kinds: Set<RouteReference.Kind>) { state.withLock { $0.servedKinds = kinds } }
 
-    static func routeKey(_ namespace: String, _ name: String) -> ObjectKey {
-        ObjectKey(apiVersion: "semroute.io/v1alpha1", kind: "SemanticRoute", namespace: namespace, name: name)
+    static func routeKey(_ namespace: String, _ name: String) -> ObjectRef {
+        ObjectRef(apiVersion: "semroute.io/v1alpha1", kind: "SemanticRoute", namespace: namespace, name: name)
     }
 
-    private func take(_ verb: String, _ key: ObjectKey) throws(APIFailure) {
+    private func take(_ verb: String, _ key: ObjectRef) throws(APIFailure) {
         let failure: APIFailure? = state.withLock { s in
             guard var list = s.failures[verb], !list.isEmpty else { return nil }
             let f = list.removeFirst()
@@ -54,7 +54,7 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         if let failure { throw failure }
     }
 
-    private func log(_ verb: String, _ key: ObjectKey) {
+    private func log(_ verb: String, _ key: ObjectRef) {
         state.withLock { $0.writes.append(Write(verb: verb, key: key)) }
     }
 
@@ -66,7 +66,7 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         state.withLock { $0.objects.filter { $0.key.kind == "SemanticRoute" }.map(\.value) }
     }
 
-    func managed(_ key: ObjectKey) -> JSONValue? {
+    func managed(_ key: ObjectRef) -> JSONValue? {
         guard let o = object(key), RouteLabels.isManaged(ApplyPlanner.labels(o)) else { return nil }
         return o
     }
@@ -77,7 +77,7 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
 
     func referenced(_ kind: RouteReference.Kind, namespace: String, name: String) -> JSONValue? {
         let apiVersion = kind == .gateway ? "gateway.networking.k8s.io/v1" : "v1"
-        return object(ObjectKey(apiVersion: apiVersion, kind: kind.rawValue, namespace: namespace, name: name))
+        return object(ObjectRef(apiVersion: apiVersion, kind: kind.rawValue, namespace: namespace, name: name))
     }
 
     func servedReferenceKinds() -> Set<RouteReference.Kind> { state.withLock { $0.servedKinds } }
@@ -88,13 +88,13 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
 
     // MARK: ClusterWriter
 
-    func get(_ key: ObjectKey) throws(APIFailure) -> JSONValue? {
+    func get(_ key: ObjectRef) throws(APIFailure) -> JSONValue? {
         try take("get", key)
         state.withLock { $0.gets += 1 }
         return object(key)
     }
 
-    func apply(_ key: ObjectKey, _ body: JSONValue) throws(APIFailure) -> JSONValue {
+    func apply(_ key: ObjectRef, _ body: JSONValue) throws(APIFailure) -> JSONValue {
         try take("apply", key)
         log("apply", key)
         return state.withLock { s in
@@ -106,7 +106,7 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         }
     }
 
-    func delete(_ key: ObjectKey) throws(APIFailure) {
+    func delete(_ key: ObjectRef) throws(APIFailure) {
         try take("delete", key)
         log("delete", key)
         state.withLock { s in

@@ -26,7 +26,7 @@ struct RouteReconcilerTests {
 
     /// Marks the classifier Deployment available, as the Deployment controller and kubelet would.
     static func makeAvailable(_ cluster: FakeCluster) throws {
-        let key = ObjectKey(apiVersion: "apps/v1", kind: "Deployment", namespace: "llm", name: "mom-classifier")
+        let key = ObjectRef(apiVersion: "apps/v1", kind: "Deployment", namespace: "llm", name: "mom-classifier")
         let d = try #require(cluster.object(key))
         cluster.put(d.setting(["status"], ["replicas": 2, "readyReplicas": 2, "availableReplicas": 2,
                                            "conditions": [["type": "Available", "status": "True"]]]))
@@ -132,7 +132,7 @@ struct RouteReconcilerTests {
         let (cluster, reconciler) = try Self.setup(ControllerFixtures.momReferences() + [mine])
         _ = try await reconciler.reconcile(namespace: "llm", name: "mom")
         _ = try await reconciler.reconcile(namespace: "llm", name: "mom")
-        let key = try #require(ObjectKey(mine))
+        let key = try #require(ObjectRef(mine))
         #expect(cluster.object(key) == mine)
         #expect(!cluster.writes.contains { $0.key == key })
         #expect(try Self.condition(cluster, .programmed)?.reason == "NameConflict")

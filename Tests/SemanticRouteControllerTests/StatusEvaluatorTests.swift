@@ -5,8 +5,8 @@ import Testing
 
 @Suite("Status evaluation")
 struct StatusEvaluatorTests {
-    static let aigr = ObjectKey(apiVersion: "aigateway.envoyproxy.io/v1beta1", kind: "AIGatewayRoute", namespace: "llm", name: "mom")
-    static let epp = ObjectKey(apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "EnvoyPatchPolicy",
+    static let aigr = ObjectRef(apiVersion: "aigateway.envoyproxy.io/v1beta1", kind: "AIGatewayRoute", namespace: "llm", name: "mom")
+    static let epp = ObjectRef(apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "EnvoyPatchPolicy",
                                namespace: "envoy-gateway-system", name: "semroute-llm-mom")
 
     static func deployment(ready: Int, replicas: Int = 2, available: Bool = true, message: String = "") -> JSONValue {

@@ -2,7 +2,7 @@ import KubeCore
 
 /// Identity of one Kubernetes object: API version, kind, namespace and name. Two versions of one group/kind
 /// name the same object, so equality compares the group, not the version.
-public struct ObjectKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct ObjectRef: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var apiVersion: String
     public var kind: String
     public var namespace: String
