@@ -1,1 +1,0 @@
-// KubeSimulation: being built (issue 4).
