@@ -1,152 +1,169 @@
-import Foundation
+/// `metav1.LabelSelector` (matchLabels + matchExpressions), its query-string form (`app=x,tier in (a,b),!old`),
+/// and matching against an object's labels with kube-apiserver's semantics.
+public struct LabelSelector: Sendable, Hashable, Codable, CustomStringConvertible {
+    public struct Requirement: Sendable, Hashable, Codable {
+        public enum Operator: String, Sendable, Hashable, Codable {
+            case `in` = "In"
+            case notIn = "NotIn"
+            case exists = "Exists"
+            case doesNotExist = "DoesNotExist"
+            /// Only in the query-string form (`replicas>2`); the value is an integer.
+            case greaterThan = "Gt"
+            case lessThan = "Lt"
+        }
 
-/// A Kubernetes label selector: the string form of `?labelSelector=` (`app=web,tier!=db,env in (a,b),!legacy`)
-/// and `metav1.LabelSelector` (`matchLabels` + `matchExpressions`). An empty selector matches everything.
-public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
-    public enum Requirement: Sendable, Hashable, CustomStringConvertible {
-        case equals(String, String)
-        case notEquals(String, String)
-        case `in`(String, [String])
-        case notIn(String, [String])
-        case exists(String)
-        case doesNotExist(String)
+        public var key: String
+        public var `operator`: Operator
+        public var values: [String]?
+
+        public init(key: String, operator: Operator, values: [String]? = nil) {
+            self.key = key
+            self.operator = `operator`
+            self.values = values
+        }
 
         public func matches(_ labels: [String: String]) -> Bool {
-            switch self {
-            case .equals(let k, let v): labels[k] == v
-            case .notEquals(let k, let v): labels[k] != v
-            case .in(let k, let vs): labels[k].map(vs.contains) ?? false
-            case .notIn(let k, let vs): labels[k].map { !vs.contains($0) } ?? true
-            case .exists(let k): labels[k] != nil
-            case .doesNotExist(let k): labels[k] == nil
+            let value = labels[key]
+            switch self.operator {
+            case .in: return value.map { (values ?? []).contains($0) } ?? false
+            case .notIn: return value.map { !(values ?? []).contains($0) } ?? true
+            case .exists: return value != nil
+            case .doesNotExist: return value == nil
+            case .greaterThan, .lessThan:
+                guard let value, let have = Int64(value), let bound = values?.first.flatMap({ Int64($0) }) else {
+                    return false
+                }
+                return self.operator == .greaterThan ? have > bound : have < bound
             }
         }
 
+        /// The query-string form of this requirement.
         public var description: String {
-            switch self {
-            case .equals(let k, let v): "\(k)=\(v)"
-            case .notEquals(let k, let v): "\(k)!=\(v)"
-            case .in(let k, let vs): "\(k) in (\(vs.sorted().joined(separator: ",")))"
-            case .notIn(let k, let vs): "\(k) notin (\(vs.sorted().joined(separator: ",")))"
-            case .exists(let k): k
-            case .doesNotExist(let k): "!\(k)"
+            let vs = values ?? []
+            switch self.operator {
+            case .in: return vs.count == 1 ? "\(key)=\(vs[0])" : "\(key) in (\(vs.joined(separator: ",")))"
+            case .notIn: return vs.count == 1 ? "\(key)!=\(vs[0])" : "\(key) notin (\(vs.joined(separator: ",")))"
+            case .exists: return key
+            case .doesNotExist: return "!\(key)"
+            case .greaterThan: return "\(key)>\(vs.first ?? "")"
+            case .lessThan: return "\(key)<\(vs.first ?? "")"
             }
         }
     }
 
-    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
-        public var selector: String
-        public var reason: String
-        public var description: String { "unable to parse requirement: \(reason) (in selector \"\(selector)\")" }
+    public var matchLabels: [String: String]?
+    public var matchExpressions: [Requirement]?
+
+    public init(matchLabels: [String: String]? = nil, matchExpressions: [Requirement]? = nil) {
+        self.matchLabels = matchLabels
+        self.matchExpressions = matchExpressions
     }
 
-    public var requirements: [Requirement]
-
-    public init(_ requirements: [Requirement] = []) { self.requirements = requirements }
-
-    /// Every label must be equal (`matchLabels`).
-    public init(matchLabels: [String: String]) {
-        requirements = matchLabels.keys.sorted().map { .equals($0, matchLabels[$0]!) }
+    /// All requirements: matchLabels (sorted by key) as equality, then matchExpressions.
+    public var requirements: [Requirement] {
+        let labels = (matchLabels ?? [:]).sorted { $0.key < $1.key }
+            .map { Requirement(key: $0.key, operator: .in, values: [$0.value]) }
+        return labels + (matchExpressions ?? [])
     }
 
+    /// An empty selector matches everything (as in list calls).
     public var isEmpty: Bool { requirements.isEmpty }
 
     public func matches(_ labels: [String: String]) -> Bool { requirements.allSatisfy { $0.matches(labels) } }
 
-    /// The string form, as sent in `?labelSelector=`.
+    /// The `labelSelector=` query-string form.
     public var description: String { requirements.map(\.description).joined(separator: ",") }
+}
 
-    /// Parses the string form. Whitespace around tokens is ignored; commas inside `( )` separate values.
-    public init(parsing text: String) throws {
-        var parts: [String] = []
-        var current = ""
-        var depth = 0
-        for ch in text {
-            if ch == "(" { depth += 1 } else if ch == ")" { depth -= 1 }
-            if ch == "," && depth == 0 {
-                parts.append(current)
-                current = ""
-            } else {
-                current.append(ch)
-            }
-        }
-        parts.append(current)
-        var requirements: [Requirement] = []
-        for raw in parts {
-            let part = raw.trimmingSpaces
+extension LabelSelector {
+    /// A parse error in a label selector string, worded as kube-apiserver's.
+    public struct ParseError: Error, Sendable, Hashable, CustomStringConvertible {
+        public var selector: String
+        public var reason: String
+        public var description: String { "unable to parse requirement: \(reason) in selector \"\(selector)\"" }
+    }
+
+    /// Parses the query-string form: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1`,
+    /// joined by commas (commas inside parentheses belong to the set).
+    public init(parsing text: String) throws(ParseError) {
+        var expressions: [Requirement] = []
+        for raw in Self.splitTopLevel(text) {
+            let part = raw.trimmingWhitespace()
             if part.isEmpty {
-                if parts.count == 1 { break }
+                if text.trimmingWhitespace().isEmpty { continue }
                 throw ParseError(selector: text, reason: "empty requirement")
             }
-            requirements.append(try Self.requirement(part, in: text))
+            expressions.append(try Self.requirement(part, in: text))
         }
-        self.requirements = requirements
+        self.init(matchLabels: nil, matchExpressions: expressions.isEmpty ? nil : expressions)
     }
 
-    private static func requirement(_ part: String, in text: String) throws -> Requirement {
-        func fail(_ why: String) -> ParseError { ParseError(selector: text, reason: why) }
-        func key(_ s: Substring) throws -> String {
-            let k = String(s).trimmingSpaces
-            guard !k.isEmpty, k.allSatisfy({ $0.isLetter || $0.isNumber || "-_./".contains($0) }) else {
-                throw fail("invalid label key \"\(k)\"")
+    private static func splitTopLevel(_ text: String) -> [Substring] {
+        var parts: [Substring] = []
+        var depth = 0
+        var start = text.startIndex
+        for i in text.indices {
+            switch text[i] {
+            case "(": depth += 1
+            case ")": depth -= 1
+            case "," where depth == 0:
+                parts.append(text[start..<i])
+                start = text.index(after: i)
+            default: break
             }
-            return k
         }
-        func values(_ s: Substring) throws -> [String] {
-            let t = String(s).trimmingSpaces
-            guard t.hasPrefix("("), t.hasSuffix(")") else { throw fail("expected a parenthesised value list in \"\(part)\"") }
-            return t.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
-                .map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-        }
-        if part.hasPrefix("!") { return .doesNotExist(try key(part.dropFirst())) }
-        if let r = part.range(of: "!=") {
-            return .notEquals(try key(part[..<r.lowerBound]), String(part[r.upperBound...]).trimmingSpaces)
-        }
-        if let r = part.range(of: "==") {
-            return .equals(try key(part[..<r.lowerBound]), String(part[r.upperBound...]).trimmingSpaces)
-        }
-        if let r = part.range(of: "=") {
-            return .equals(try key(part[..<r.lowerBound]), String(part[r.upperBound...]).trimmingSpaces)
-        }
-        if let r = part.range(of: " notin ") {
-            return .notIn(try key(part[..<r.lowerBound]), try values(part[r.upperBound...]))
-        }
-        if let r = part.range(of: " in ") {
-            return .in(try key(part[..<r.lowerBound]), try values(part[r.upperBound...]))
-        }
-        if part.contains(" ") || part.contains("(") { throw fail("unknown operator in \"\(part)\"") }
-        return .exists(try key(Substring(part)))
+        parts.append(text[start...])
+        return parts
     }
 
-    /// `metav1.LabelSelector` JSON (`matchLabels`, `matchExpressions` with In/NotIn/Exists/DoesNotExist).
-    public init(json: JSONValue) throws {
-        var requirements: [Requirement] = []
-        for (k, v) in json["matchLabels"]?.objectValue ?? JSONObject() {
-            guard let s = v.stringValue else { throw ParseError(selector: "matchLabels", reason: "value of \(k) is not a string") }
-            requirements.append(.equals(k, s))
+    private static func requirement(_ part: String, in text: String) throws(ParseError) -> Requirement {
+        func fail(_ reason: String) -> ParseError { ParseError(selector: text, reason: reason) }
+        func checkKey(_ key: String) throws(ParseError) -> String {
+            let key = key.trimmingWhitespace()
+            let allowed = key.allSatisfy { $0.isLetter || $0.isNumber || "-_./".contains($0) }
+            guard !key.isEmpty, allowed, key.count <= 317 else { throw fail("invalid label key \"\(key)\"") }
+            return key
         }
-        for e in json["matchExpressions"]?.arrayValue ?? [] {
-            guard let k = e["key"]?.stringValue, let op = e["operator"]?.stringValue else {
-                throw ParseError(selector: "matchExpressions", reason: "key and operator are required")
-            }
-            let vs = e["values"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            switch op {
-            case "In": requirements.append(.in(k, vs))
-            case "NotIn": requirements.append(.notIn(k, vs))
-            case "Exists": requirements.append(.exists(k))
-            case "DoesNotExist": requirements.append(.doesNotExist(k))
-            default: throw ParseError(selector: "matchExpressions", reason: "unknown operator \"\(op)\"")
+        func checkValue(_ value: String) throws(ParseError) -> String {
+            let value = value.trimmingWhitespace()
+            let allowed = value.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+            guard allowed, value.count <= 63 else { throw fail("invalid label value \"\(value)\"") }
+            return value
+        }
+        if part.hasPrefix("!") {
+            return Requirement(key: try checkKey(String(part.dropFirst())), operator: .doesNotExist)
+        }
+        for (token, op) in [("!=", Requirement.Operator.notIn), ("==", .in), ("=", .in), (">", .greaterThan),
+                            ("<", .lessThan)] {
+            if let range = part.range(of: token) {
+                let key = try checkKey(String(part[..<range.lowerBound]))
+                let value = try checkValue(String(part[range.upperBound...]))
+                if op == .greaterThan || op == .lessThan, Int64(value) == nil {
+                    throw fail("for 'Gt', 'Lt' operators, the value must be an integer")
+                }
+                return Requirement(key: key, operator: op, values: [value])
             }
         }
-        self.requirements = requirements
+        let words = part.split(separator: " ", maxSplits: 1).map(String.init)
+        if words.count == 2 {
+            let rest = words[1].trimmingWhitespace()
+            for (word, op) in [("notin", Requirement.Operator.notIn), ("in", .in)] where rest.hasPrefix(word) {
+                let set = rest.dropFirst(word.count).trimmingWhitespace()
+                guard set.hasPrefix("("), set.hasSuffix(")") else { throw fail("expected a set '(...)' after \(word)") }
+                var values: [String] = []
+                for v in set.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false) {
+                    values.append(try checkValue(String(v)))
+                }
+                return Requirement(key: try checkKey(words[0]), operator: op, values: values)
+            }
+            throw fail("unknown operator in \"\(part)\"")
+        }
+        return Requirement(key: try checkKey(part), operator: .exists)
     }
 }
 
-fileprivate extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first?.isWhitespace == true { s = s.dropFirst() }
-        while s.last?.isWhitespace == true { s = s.dropLast() }
-        return String(s)
+extension StringProtocol {
+    func trimmingWhitespace() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }
