@@ -1,1 +1,0 @@
-// KubeLocal: being built (see docs/architecture.md).

@@ -1,1 +1,0 @@
-// KubeRuntime: being built (see docs/architecture.md).
