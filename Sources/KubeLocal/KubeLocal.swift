@@ -1,0 +1,1 @@
+// KubeLocal: being built (see docs/architecture.md).
