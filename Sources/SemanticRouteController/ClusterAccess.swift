@@ -9,8 +9,10 @@ public protocol ClusterSnapshot: Sendable {
     func routes() -> [JSONValue]
     /// A managed object (one that carries `app.kubernetes.io/managed-by: semroute`) from the owned-kind stores.
     func managed(_ key: ObjectRef) -> JSONValue?
-    /// Every managed object of every owned kind.
-    func managedObjects() -> [JSONValue]
+    /// The managed objects labelled for one route (`semroute.io/route: <routeLabel>`), every owned kind.
+    func managedObjects(routeLabel: String) -> [JSONValue]
+    /// Every managed ClientTrafficPolicy (the shared per-Gateway ones carry no route label).
+    func managedClientTrafficPolicies() -> [JSONValue]
     /// A referenced Gateway, Secret (data keys only, never values) or Service.
     func referenced(_ kind: RouteReference.Kind, namespace: String, name: String) -> JSONValue?
     /// The reference kinds the cluster serves (Gateway needs the Gateway API CRDs).

@@ -110,9 +110,8 @@ public struct RouteReconciler: Sendable {
 
         // Prune only once everything rendered is in place, so a rename never leaves a gap.
         if outcomes.values.allSatisfy(\.isInPlace) {
-            let managed = snapshot.managedObjects()
-            var stale = planner.prune(desired: plans.map(\.key), live: managed)
-            stale += SharedPolicyPlanner.unused(managed: managed, routes: snapshot.routes())
+            var stale = planner.prune(desired: plans.map(\.key), live: snapshot.managedObjects(routeLabel: routeLabel))
+            stale += SharedPolicyPlanner.unused(managed: snapshot.managedClientTrafficPolicies(), routes: snapshot.routes())
             for key in stale {
                 do {
                     try await writer.delete(key)
@@ -169,8 +168,10 @@ public struct RouteReconciler: Sendable {
         guard RouteFinalizer.has(raw) else { return .done }
         let namespace = raw[path: "metadata", "namespace"]?.stringValue ?? ""
         let name = raw[path: "metadata", "name"]?.stringValue ?? ""
-        let cleanup = RouteFinalizer.cleanup(routeLabel: routeLabel, managed: snapshot.managedObjects(),
-                                             routes: snapshot.routes(), deleting: raw)
+        let cleanup = RouteFinalizer.cleanup(
+            routeLabel: routeLabel,
+            managed: snapshot.managedObjects(routeLabel: routeLabel) + snapshot.managedClientTrafficPolicies(),
+            routes: snapshot.routes(), deleting: raw)
         var failures: [APIFailure] = []
         for key in cleanup {
             do {

@@ -71,8 +71,12 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         return o
     }
 
-    func managedObjects() -> [JSONValue] {
-        state.withLock { $0.objects.values.filter { RouteLabels.isManaged(ApplyPlanner.labels($0)) } }
+    func managedObjects(routeLabel: String) -> [JSONValue] {
+        state.withLock { $0.objects.values.filter { RouteLabels.belongs(ApplyPlanner.labels($0), to: routeLabel) } }
+    }
+
+    func managedClientTrafficPolicies() -> [JSONValue] {
+        state.withLock { $0.objects.values.filter { $0["kind"] == "ClientTrafficPolicy" && RouteLabels.isManaged(ApplyPlanner.labels($0)) } }
     }
 
     func referenced(_ kind: RouteReference.Kind, namespace: String, name: String) -> JSONValue? {

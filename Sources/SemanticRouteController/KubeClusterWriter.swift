@@ -1,0 +1,95 @@
+import KubeClient
+import KubeCore
+
+/// ``ClusterWriter`` over ``KubeClient``: server-side apply with field manager `semroute` and `force`.
+struct KubeClusterWriter: ClusterWriter {
+    static let fieldManager = "semroute"
+    let client: KubeClient
+
+    func resource(_ key: ObjectRef) throws(APIFailure) -> APIResource {
+        guard let resource = ManagedKinds.resource(for: key) else {
+            throw APIFailure(code: 0, reason: "UnknownKind", message: "semroute does not manage \(key.apiVersion) \(key.kind)")
+        }
+        return resource
+    }
+
+    func get(_ key: ObjectRef) async throws(APIFailure) -> JSONValue? {
+        let resource = try resource(key)
+        do {
+            return try await client.get(resource, namespace: key.namespace, name: key.name)
+        } catch KubeError.notFound {
+            return nil
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    func apply(_ key: ObjectRef, _ body: JSONValue) async throws(APIFailure) -> JSONValue {
+        let resource = try resource(key)
+        do {
+            return try await client.apply(resource, namespace: key.namespace, name: key.name, body,
+                                          options: ApplyOptions(fieldManager: Self.fieldManager, force: true))
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    func delete(_ key: ObjectRef) async throws(APIFailure) {
+        let resource = try resource(key)
+        do {
+            try await client.delete(resource, namespace: key.namespace, name: key.name,
+                                    options: DeleteOptions(propagationPolicy: .background))
+        } catch KubeError.notFound {
+            return
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    func setFinalizers(namespace: String, name: String, _ finalizers: [String], resourceVersion: String?)
+        async throws(APIFailure) -> JSONValue {
+        var meta = JSONObject([("finalizers", JSONValue(finalizers))])
+        if let resourceVersion { meta["resourceVersion"] = .string(resourceVersion) }
+        do {
+            return try await client.patch(ManagedKinds.semanticRoutes, namespace: namespace, name: name,
+                                          .merge(["metadata": .object(meta)]),
+                                          options: WriteOptions(fieldManager: Self.fieldManager))
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    func writeStatus(namespace: String, name: String, _ status: JSONValue) async throws(APIFailure) -> JSONValue {
+        let body: JSONValue = ["apiVersion": .string(ManagedKinds.semanticRoutes.apiVersion), "kind": "SemanticRoute",
+                               "metadata": ["name": .string(name), "namespace": .string(namespace)], "status": status]
+        do {
+            return try await client.apply(ManagedKinds.semanticRoutes, namespace: namespace, name: name, body,
+                                          subresource: .status,
+                                          options: ApplyOptions(fieldManager: Self.fieldManager, force: true))
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
+    static func failure(_ error: any Error) -> APIFailure {
+        guard let error = error as? KubeError else {
+            return APIFailure(code: 0, reason: "Transport", message: "\(error)")
+        }
+        var message = error.message
+        if case .invalid(_, let causes) = error, !causes.isEmpty {
+            let detail = causes.map { "\($0.field ?? ""): \($0.message ?? "")" }.joined(separator: "; ")
+            if !message.contains(detail) { message += " (\(detail))" }
+        }
+        return APIFailure(code: error.code, reason: error.reason, message: message, retryAfter: error.retryAfter)
+    }
+}
+
+extension APIFailure {
+    /// The client error this failure came from, for the runtime's metrics and error policy.
+    var kubeError: KubeError {
+        if code == 0 { return .transport(message) }
+        let retry = retryAfter.map { Int($0.components.seconds) }
+        return KubeError(code: code, status: Status(message: message, reason: reason,
+                                                    details: retry.map { Status.Details(retryAfterSeconds: $0) }, code: code))
+    }
+}

@@ -1,0 +1,189 @@
+import KubeClient
+import KubeCore
+import KubeRuntime
+import Logging
+import Metrics
+import SemanticRouteRender
+import ServiceLifecycle
+
+/// The operator assembled: informers (routes, every rendered kind, referenced Secrets/Services/Gateways), an
+/// optional leader elector, and the controller that runs ``RouteReconciler``. Its ``services`` go into one
+/// ServiceGroup after the HTTP server, in this order: informers → leader elector → controller.
+public final class SemanticRouteOperator: Sendable {
+    public struct Configuration: Sendable {
+        /// Namespaces whose SemanticRoutes are reconciled; empty means all.
+        public var namespaces: [String]
+        public var renderer: Renderer.Options
+        public var concurrency: Int
+        public var resyncPeriod: Duration
+        public var drainTimeout: Duration
+        public var leaderElection: LeaderElector.Configuration?
+
+        public init(namespaces: [String] = [], renderer: Renderer.Options = Renderer.Options(), concurrency: Int = 4,
+                    resyncPeriod: Duration = .seconds(600), drainTimeout: Duration = .seconds(30),
+                    leaderElection: LeaderElector.Configuration? = nil) {
+            self.namespaces = namespaces
+            self.renderer = renderer
+            self.concurrency = concurrency
+            self.resyncPeriod = resyncPeriod
+            self.drainTimeout = drainTimeout
+            self.leaderElection = leaderElection
+        }
+    }
+
+    public let informers: [Informer]
+    public let leaderElector: LeaderElector?
+    public let controller: Controller
+    /// Kinds the operator would manage but the cluster does not serve (their CRDs are missing).
+    public let unservedKinds: [APIResource]
+
+    /// Long-running parts, in start order.
+    public var services: [any Service] {
+        var out: [any Service] = informers
+        if let leaderElector { out.append(leaderElector) }
+        out.append(controller)
+        return out
+    }
+
+    /// Every store has its first list (true for leader and standby alike).
+    public var isReady: Bool { informers.allSatisfy(\.store.isReady) }
+
+    static let metricsPrefix = "semroute_"
+
+    /// Probes which optional kinds the cluster serves, then builds the informers and the controller.
+    public static func make(client: KubeClient, configuration: Configuration, clock: RuntimeClock = .continuous,
+                            logger: Logger) async throws -> SemanticRouteOperator {
+        var unserved: [APIResource] = []
+        for resource in ManagedKinds.rendered + [ManagedKinds.gateways] where !resource.group.isEmpty
+            && !["apps", "autoscaling", "policy"].contains(resource.group) {
+            do {
+                _ = try await client.list(resource, options: ListOptions(limit: 1))
+            } catch KubeError.notFound {
+                unserved.append(resource)
+            }
+        }
+        if !unserved.isEmpty {
+            logger.warning("the cluster does not serve some kinds semroute uses; routes report it in status",
+                           metadata: ["kinds": "\(unserved.map(\.description).joined(separator: ","))"])
+        }
+        return SemanticRouteOperator(client: client, configuration: configuration, unserved: unserved, clock: clock,
+                                     logger: logger)
+    }
+
+    init(client: KubeClient, configuration: Configuration, unserved: [APIResource], clock: RuntimeClock, logger: Logger) {
+        self.unservedKinds = unserved
+        let namespaces = Set(configuration.namespaces)
+        let scope = configuration.namespaces.count == 1 ? configuration.namespaces[0] : nil
+        func informer<S: ListWatchSource>(_ resource: APIResource, _ source: S,
+                                          indexers: [String: Store.IndexFunction] = [:]) -> Informer {
+            Informer(resource: resource, source: source, indexers: indexers, clock: clock,
+                     metricsPrefix: Self.metricsPrefix, logger: logger)
+        }
+        let routes = informer(ManagedKinds.semanticRoutes,
+                              KubeListWatch(client: client, resource: ManagedKinds.semanticRoutes, namespace: scope),
+                              indexers: RouteIndexes.all)
+        let managedSelector = LabelSelector(matchLabels: [RouteLabels.managedByKey: RouteLabels.managedByValue])
+        var owned: [String: Store] = [:]
+        var ownedInformers: [Informer] = []
+        for resource in ManagedKinds.rendered where !unserved.contains(resource) {
+            // Services are also referenced as backends, and a user's own ClientTrafficPolicy must be seen: those
+            // two kinds are watched whole; the others only with our label.
+            let whole = resource == .services || resource == ManagedKinds.clientTrafficPolicies
+            let source = KubeListWatch(client: client, resource: resource, labelSelector: whole ? nil : managedSelector)
+            let i = informer(resource, source, indexers: [
+                RouteIndexes.routeLabel: Indexers.label(RouteLabels.routeKey), "namespace": Indexers.namespace,
+            ])
+            owned[StoreSnapshot.kindKey(group: resource.group, kind: resource.kind)] = i.store
+            ownedInformers.append(i)
+        }
+        let secrets = informer(.secrets, SecretKeysOnly(base: KubeListWatch(client: client, resource: .secrets, namespace: scope)))
+        let gateways = unserved.contains(ManagedKinds.gateways) ? nil
+            : informer(ManagedKinds.gateways, KubeListWatch(client: client, resource: ManagedKinds.gateways))
+        informers = [routes] + ownedInformers + [secrets] + (gateways.map { [$0] } ?? [])
+
+        leaderElector = configuration.leaderElection.map {
+            LeaderElector(client: client, configuration: $0, clock: clock, logger: logger)
+        }
+        let snapshot = StoreSnapshot(routeStore: routes.store, owned: owned, secrets: secrets.store,
+                                     gateways: gateways?.store)
+        let writer = KubeClusterWriter(client: client)
+        let recorder = EventRecorder(client: client, reportingController: "semroute.io/operator",
+                                     reportingInstance: configuration.leaderElection?.identity ?? "semroute",
+                                     clock: clock, logger: logger)
+        let reconciler = RouteReconciler(renderer: Renderer(options: configuration.renderer), snapshot: snapshot,
+                                         writer: writer, events: RecorderEventSink(recorder: recorder), logger: logger)
+        let gauges = OperatorGauges(snapshot: snapshot, owned: owned)
+
+        let routeStore = routes.store
+        let byLabel: @Sendable (JSONValue) -> [ObjectKey] = { object in
+            var keys: [ObjectKey] = []
+            if let label = object[path: "metadata", "labels", RouteLabels.routeKey]?.stringValue {
+                keys += routeStore.keys(index: RouteIndexes.routeLabel, value: label)
+            }
+            // The shared ClientTrafficPolicy (and a user's own) concerns every route on its Gateway.
+            if object["kind"]?.stringValue == "ClientTrafficPolicy", let gateway = SharedPolicyPlanner.gateway(ofPolicy: object) {
+                keys += routeStore.keys(index: RouteIndexes.gateway, value: gateway)
+            }
+            return keys
+        }
+        let byIndex = { (index: String) -> @Sendable (JSONValue) -> [ObjectKey] in
+            { object in
+                guard let ns = object[path: "metadata", "namespace"]?.stringValue,
+                      let name = object[path: "metadata", "name"]?.stringValue else { return [] }
+                return routeStore.keys(index: index, value: "\(ns)/\(name)")
+            }
+        }
+        var triggers = ownedInformers.map { i -> Controller.Trigger in
+            if i.resource == .services {
+                let services = byIndex(RouteIndexes.service)
+                return .watches(i) { byLabel($0) + services($0) }
+            }
+            return .watches(i, map: byLabel)
+        }
+        triggers.append(.watches(secrets, map: byIndex(RouteIndexes.secret)))
+        if let gateways { triggers.append(.watches(gateways, map: byIndex(RouteIndexes.gateway))) }
+
+        controller = Controller(
+            primary: routes, watches: triggers,
+            configuration: .init(name: "semanticroute", concurrency: configuration.concurrency,
+                                 resyncPeriod: configuration.resyncPeriod, drainTimeout: configuration.drainTimeout,
+                                 metricsPrefix: Self.metricsPrefix),
+            predicate: .generationChanged, leadership: leaderElector, clock: clock, logger: logger
+        ) { request in
+            let namespace = request.key.namespace ?? ""
+            guard namespaces.isEmpty || namespaces.contains(namespace) else { return .awaitChange }
+            defer { gauges.update() }
+            do {
+                switch try await reconciler.reconcile(namespace: namespace, name: request.key.name) {
+                case .done: return .awaitChange
+                case .requeue(let after): return .requeue(after: after)
+                }
+            } catch let error as ReconcileError {
+                throw error.failures.first?.kubeError ?? KubeError.transport(error.description)
+            }
+        }
+    }
+}
+
+/// `semroute_managed_objects{kind}` and `semroute_routes{ready}`, recomputed from the stores after reconciles.
+struct OperatorGauges: Sendable {
+    let snapshot: StoreSnapshot
+    let owned: [String: Store]
+
+    func update() {
+        for (key, store) in owned {
+            let kind = String(key.split(separator: "/").last ?? "")
+            let count = store.list().filter { RouteLabels.isManaged(ApplyPlanner.labels($0)) }.count
+            Gauge(label: SemanticRouteOperator.metricsPrefix + "managed_objects", dimensions: [("kind", kind)]).record(count)
+        }
+        var counts: [String: Int] = ["true": 0, "false": 0, "unknown": 0]
+        for route in snapshot.routes() {
+            let ready = (route[path: "status", "conditions"]?.arrayValue ?? []).first { $0["type"] == "Ready" }
+            let value = ready?["status"]?.stringValue?.lowercased() ?? "unknown"
+            counts[value, default: 0] += 1
+        }
+        for (ready, count) in counts {
+            Gauge(label: SemanticRouteOperator.metricsPrefix + "routes", dimensions: [("ready", ready)]).record(count)
+        }
+    }
+}
