@@ -99,6 +99,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .executableTarget(name: "semroute-bench", dependencies: [
             "KubeCore", "KubeClient", "KubeLocal", "SemanticRouteAPI", "SemanticRouteRender",

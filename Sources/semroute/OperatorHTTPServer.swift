@@ -1,0 +1,49 @@
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+
+/// The operator's HTTP endpoints: `/healthz` (the process is up), `/readyz` (every store has synced — true for
+/// a leader and a standby alike) and `/metrics` (Prometheus text). Health and metrics may share one address.
+enum OperatorHTTPServer {
+    static func applications(healthAddress: HostPort, metricsAddress: HostPort, registry: PrometheusCollectorRegistry,
+                             isReady: @escaping @Sendable () -> Bool, logger: Logger) -> [any ApplicationProtocol] {
+        let health = Router()
+        health.get("/healthz") { _, _ in "ok\n" }
+        health.get("/readyz") { _, _ -> Response in
+            isReady() ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+                : Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "stores not synced\n")))
+        }
+        let metricsRoute: @Sendable (Request, BasicRequestContext) async throws -> Response = { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+        if healthAddress == metricsAddress {
+            health.get("/metrics", use: metricsRoute)
+            return [Application(router: health, configuration: .init(address: healthAddress.bindAddress), logger: logger)]
+        }
+        let metrics = Router()
+        metrics.get("/metrics", use: metricsRoute)
+        return [
+            Application(router: health, configuration: .init(address: healthAddress.bindAddress), logger: logger),
+            Application(router: metrics, configuration: .init(address: metricsAddress.bindAddress), logger: logger),
+        ]
+    }
+}
+
+/// `host:port` or `:port` (all interfaces), as controller-runtime's `--health-probe-bind-address` takes it.
+struct HostPort: Hashable, Sendable, CustomStringConvertible {
+    var host: String
+    var port: Int
+
+    init?(_ text: String) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        let host = String(text[..<colon])
+        self.host = host.isEmpty ? "0.0.0.0" : host
+        self.port = port
+    }
+
+    var bindAddress: BindAddress { .hostname(host, port: port) }
+    var description: String { "\(host):\(port)" }
+}
