@@ -1,0 +1,109 @@
+import KubeCore
+
+/// Server-side apply (`application/apply-patch+yaml`): merges the applied configuration into the live object,
+/// tracks ownership per field manager, reports conflicts with other managers (409 unless `force`), and removes
+/// fields the manager applied before but no longer applies when no other manager owns them.
+enum ServerSideApply {
+    static func apply(applied: JSONValue, to current: JSONValue?, manager: String, force: Bool, type: ResourceType,
+                      subresource: WriteOptions.Subresource) throws(APIError) -> JSONValue {
+        guard case .object = applied else { throw .badRequest("the applied configuration must be an object") }
+        let name = applied[path: "metadata", "name"]?.stringValue ?? current?[path: "metadata", "name"]?.stringValue ?? ""
+        if let av = applied["apiVersion"]?.stringValue, av != type.api.apiVersion {
+            throw .badRequest("apiVersion \"\(av)\" in the applied configuration does not match \"\(type.api.apiVersion)\"")
+        }
+        if let kind = applied["kind"]?.stringValue, kind != type.kind {
+            throw .badRequest("kind \"\(kind)\" in the applied configuration does not match \"\(type.kind)\"")
+        }
+        let statusOnly = subresource == .status
+        let appliedSet = FieldSet(of: applied, includeStatus: !type.hasStatus || statusOnly, statusOnly: statusOnly)
+        var managed = ManagedFields(of: current)
+        let sub = statusOnly ? "status" : nil
+        // Conflicts: fields another manager owns whose live value differs from the applied one.
+        var conflicts: [(manager: String, apiVersion: String, path: FieldSet.Path)] = []
+        if let current {
+            for entry in managed.entries where !(entry.manager == manager && entry.operation == "Apply") && entry.subresource == sub {
+                for path in entry.fields.paths.intersection(appliedSet.paths).sorted(by: { $0.joined() < $1.joined() })
+                where FieldSet.value(at: path, in: current) != FieldSet.value(at: path, in: applied) {
+                    conflicts.append((entry.manager, entry.apiVersion, path))
+                }
+            }
+        }
+        if !conflicts.isEmpty && !force {
+            let noun = conflicts.count == 1 ? "conflict" : "conflicts"
+            let detail: String
+            if conflicts.count == 1 {
+                let c = conflicts[0]
+                detail = "conflict with \"\(c.manager)\" using \(c.apiVersion): \(FieldSet.describe(c.path))"
+            } else {
+                detail = Dictionary(grouping: conflicts, by: \.manager).sorted { $0.key < $1.key }.map { m, cs in
+                    "conflicts with \"\(m)\" using \(cs[0].apiVersion):\n" + cs.map { "- \(FieldSet.describe($0.path))" }.joined(separator: "\n")
+                }.joined(separator: "\n")
+            }
+            throw APIError(code: 409, reason: "Conflict", message: "Apply failed with \(conflicts.count) \(noun): \(detail)",
+                           details: .init(causes: conflicts.map {
+                               .init(reason: "FieldManagerConflict",
+                                     message: "conflict with \"\($0.manager)\" using \($0.apiVersion)",
+                                     field: FieldSet.describe($0.path))
+                           }))
+        }
+        if force {
+            for i in managed.entries.indices where !(managed.entries[i].manager == manager && managed.entries[i].operation == "Apply") {
+                managed.entries[i].fields.paths.subtract(conflicts.map(\.path))
+            }
+        }
+        var merged = current ?? .object(JSONObject())
+        if statusOnly {
+            merged["status"] = merge(applied["status"] ?? .null, into: merged["status"] ?? .null)
+        } else {
+            var body = applied
+            body["status"] = type.hasStatus ? nil : body["status"]
+            merged = merge(body, into: merged)
+        }
+        // Fields this manager applied last time but not now, owned by nobody else, go.
+        let previous = managed.entries.first { $0.manager == manager && $0.operation == "Apply" && $0.subresource == sub }?.fields ?? FieldSet()
+        let others = managed.entries.filter { !($0.manager == manager && $0.operation == "Apply") }.reduce(into: Set<FieldSet.Path>()) {
+            $0.formUnion($1.fields.paths)
+        }
+        for path in previous.paths.subtracting(appliedSet.paths).sorted(by: { $0.count > $1.count }) where !others.contains(path) {
+            FieldSet.remove(path, from: &merged)
+        }
+        let now = Timestamp.string(Timestamp.now())
+        if let i = managed.entries.firstIndex(where: { $0.manager == manager && $0.operation == "Apply" && $0.subresource == sub }) {
+            managed.entries[i].fields = appliedSet
+            managed.entries[i].time = now
+        } else {
+            managed.entries.append(.init(manager: manager, operation: "Apply", apiVersion: type.api.apiVersion, time: now,
+                                         subresource: sub, fields: appliedSet))
+        }
+        if merged["metadata"] == nil { merged["metadata"] = .object(JSONObject()) }
+        if current == nil { merged["metadata"]?["name"] = .string(name) }
+        managed.store(in: &merged)
+        return merged
+    }
+
+    /// Structural merge: objects recursively, keyed lists (objects with `name`) by key, everything else replaced.
+    static func merge(_ applied: JSONValue, into live: JSONValue) -> JSONValue {
+        switch (applied, live) {
+        case (.object(let a), .object(var l)):
+            for (k, v) in a {
+                if k == "managedFields" { continue }
+                l[k] = merge(v, into: l[k] ?? .null)
+            }
+            return .object(l)
+        case (.array(let a), .array(let l)):
+            guard let keys = FieldSet.keyFields(a), FieldSet.keyFields(l) != nil else { return applied }
+            var out = l
+            for item in a {
+                let key = FieldSet.elementKey(item, keys)
+                if let i = out.firstIndex(where: { FieldSet.elementKey($0, keys) == key }) {
+                    out[i] = merge(item, into: out[i])
+                } else {
+                    out.append(item)
+                }
+            }
+            return .array(out)
+        default:
+            return applied
+        }
+    }
+}
