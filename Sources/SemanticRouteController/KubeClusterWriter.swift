@@ -59,17 +59,21 @@ struct KubeClusterWriter: ClusterWriter {
         }
     }
 
+    /// A JSON merge patch of the whole status through the status subresource: lists are replaced whole, and
+    /// every top-level field we no longer report is sent as null so it goes away.
     func writeStatus(namespace: String, name: String, _ status: JSONValue) async throws(APIFailure) -> JSONValue {
-        let body: JSONValue = ["apiVersion": .string(ManagedKinds.semanticRoutes.apiVersion), "kind": "SemanticRoute",
-                               "metadata": ["name": .string(name), "namespace": .string(namespace)], "status": status]
+        var patch = status.objectValue ?? JSONObject()
+        for key in Self.statusFields where patch[key] == nil { patch[key] = .null }
         do {
-            return try await client.apply(ManagedKinds.semanticRoutes, namespace: namespace, name: name, body,
-                                          subresource: .status,
-                                          options: ApplyOptions(fieldManager: Self.fieldManager, force: true))
+            return try await client.patch(ManagedKinds.semanticRoutes, namespace: namespace, name: name,
+                                          .merge(["status": .object(patch)]), subresource: .status,
+                                          options: WriteOptions(fieldManager: Self.fieldManager))
         } catch {
             throw Self.failure(error)
         }
     }
+
+    static let statusFields = ["observedGeneration", "conditions", "classifier", "decisions", "backends", "managed"]
 
     static func failure(_ error: any Error) -> APIFailure {
         guard let error = error as? KubeError else {

@@ -34,8 +34,13 @@ public final class SemanticRouteOperator: Sendable {
     public let informers: [Informer]
     public let leaderElector: LeaderElector?
     public let controller: Controller
+    /// The reconcile function the controller runs (tests drive it directly, one step at a time).
+    let reconciler: RouteReconciler
     /// Kinds the operator would manage but the cluster does not serve (their CRDs are missing).
     public let unservedKinds: [APIResource]
+    /// One client per watched kind: KubeClient's HTTP/1.1 pool allows 8 connections per host, and every watch
+    /// holds one open, so watches get their own clients and reconcile's requests never queue behind them.
+    let watchClients: [KubeClient]
 
     /// Long-running parts, in start order.
     public var services: [any Service] {
@@ -49,6 +54,11 @@ public final class SemanticRouteOperator: Sendable {
     public var isReady: Bool { informers.allSatisfy(\.store.isReady) }
 
     static let metricsPrefix = "semroute_"
+
+    /// Closes the watch clients (after the services stopped).
+    public func shutdown() async {
+        for c in watchClients { try? await c.shutdown() }
+    }
 
     /// Probes which optional kinds the cluster serves, then builds the informers and the controller.
     public static func make(client: KubeClient, configuration: Configuration, clock: RuntimeClock = .continuous,
@@ -74,13 +84,20 @@ public final class SemanticRouteOperator: Sendable {
         self.unservedKinds = unserved
         let namespaces = Set(configuration.namespaces)
         let scope = configuration.namespaces.count == 1 ? configuration.namespaces[0] : nil
+        var watchClients: [KubeClient] = []
+        func watchClient() -> KubeClient {
+            let c = (try? KubeClient(config: client.config, retryPolicy: client.retryPolicy,
+                                     requestTimeout: client.requestTimeout, logger: logger)) ?? client
+            if c !== client { watchClients.append(c) }
+            return c
+        }
         func informer<S: ListWatchSource>(_ resource: APIResource, _ source: S,
                                           indexers: [String: Store.IndexFunction] = [:]) -> Informer {
             Informer(resource: resource, source: source, indexers: indexers, clock: clock,
                      metricsPrefix: Self.metricsPrefix, logger: logger)
         }
         let routes = informer(ManagedKinds.semanticRoutes,
-                              KubeListWatch(client: client, resource: ManagedKinds.semanticRoutes, namespace: scope),
+                              KubeListWatch(client: watchClient(), resource: ManagedKinds.semanticRoutes, namespace: scope),
                               indexers: RouteIndexes.all)
         let managedSelector = LabelSelector(matchLabels: [RouteLabels.managedByKey: RouteLabels.managedByValue])
         var owned: [String: Store] = [:]
@@ -89,17 +106,18 @@ public final class SemanticRouteOperator: Sendable {
             // Services are also referenced as backends, and a user's own ClientTrafficPolicy must be seen: those
             // two kinds are watched whole; the others only with our label.
             let whole = resource == .services || resource == ManagedKinds.clientTrafficPolicies
-            let source = KubeListWatch(client: client, resource: resource, labelSelector: whole ? nil : managedSelector)
+            let source = KubeListWatch(client: watchClient(), resource: resource, labelSelector: whole ? nil : managedSelector)
             let i = informer(resource, source, indexers: [
                 RouteIndexes.routeLabel: Indexers.label(RouteLabels.routeKey), "namespace": Indexers.namespace,
             ])
             owned[StoreSnapshot.kindKey(group: resource.group, kind: resource.kind)] = i.store
             ownedInformers.append(i)
         }
-        let secrets = informer(.secrets, SecretKeysOnly(base: KubeListWatch(client: client, resource: .secrets, namespace: scope)))
+        let secrets = informer(.secrets, SecretKeysOnly(base: KubeListWatch(client: watchClient(), resource: .secrets, namespace: scope)))
         let gateways = unserved.contains(ManagedKinds.gateways) ? nil
-            : informer(ManagedKinds.gateways, KubeListWatch(client: client, resource: ManagedKinds.gateways))
+            : informer(ManagedKinds.gateways, KubeListWatch(client: watchClient(), resource: ManagedKinds.gateways))
         informers = [routes] + ownedInformers + [secrets] + (gateways.map { [$0] } ?? [])
+        self.watchClients = watchClients
 
         leaderElector = configuration.leaderElection.map {
             LeaderElector(client: client, configuration: $0, clock: clock, logger: logger)
@@ -112,6 +130,7 @@ public final class SemanticRouteOperator: Sendable {
                                      clock: clock, logger: logger)
         let reconciler = RouteReconciler(renderer: Renderer(options: configuration.renderer), snapshot: snapshot,
                                          writer: writer, events: RecorderEventSink(recorder: recorder), logger: logger)
+        self.reconciler = reconciler
         let gauges = OperatorGauges(snapshot: snapshot, owned: owned)
 
         let routeStore = routes.store

@@ -92,9 +92,11 @@ struct OperatorCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
+            await op.shutdown()
             try? await client.shutdown()
             throw error
         }
+        await op.shutdown()
         try await client.shutdown()
     }
 }
