@@ -201,3 +201,23 @@ final class ChangeSignal: Sendable {
         }
     }
 }
+
+extension ScenarioHarness {
+    /// Creates `route` (mom.yaml by default) and brings it to Ready: finalizer, apply, simulated Deployment, status.
+    func readyRoute(_ route: JSONValue? = nil) async throws {
+        try await create(route ?? ReconcileScenarioTests.momRoute())
+        try await settle()
+        try await reconcile()
+        try await settle()
+        try await reconcile()
+        try await settle()
+        try await simulateDeployment()
+        try await settle()
+        try await reconcile()
+        try await settle()
+    }
+
+    func get(_ resource: APIResource, _ namespace: String, _ name: String) async throws -> JSONValue? {
+        do { return try await client.get(resource, namespace: namespace, name: name) } catch KubeError.notFound { return nil }
+    }
+}
