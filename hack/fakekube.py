@@ -1,4 +1,8 @@
-"""Minimal in-memory Kubernetes API for driving Helm's install action in tests (no cluster here)."""
+"""A minimal in-memory Kubernetes API server, just enough for Helm's install action (helm-sdkpy) in
+hack/test-install.py: /version, legacy discovery for the kinds the chart uses, and create/get/list/
+replace/delete of JSON objects. No validation, admission, watch or RBAC: it records what Helm sends so
+the test can check the installed objects. Not a stand-in for KubeLocal (Sources/KubeLocal), which the
+scenario tests use; run Helm with HELM_DRIVER=memory so releases are not stored as protobuf Secrets."""
 import copy, http.server, itertools, json, threading, urllib.parse, uuid
 
 # group/version -> [(resource, kind, namespaced)]
@@ -19,6 +23,7 @@ RESOURCES = {
 class FakeKube:
     def __init__(self):
         self.objects = {}  # (gv, resource, namespace, name) -> object
+        self.created = []  # every object created, in order
         self.requests = []
         self.rv = itertools.count(1)
         self.lock = threading.Lock()
@@ -48,7 +53,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                           'reason': reason, 'message': message, 'code': code})
     def handle_any(self):
         n = int(self.headers.get('Content-Length') or 0)
-        body = json.loads(self.rfile.read(n)) if n else None
+        raw = self.rfile.read(n) if n else b''
+        if raw and 'json' not in (self.headers.get('Content-Type') or ''):
+            return self.status(415, 'UnsupportedMediaType', f'fakekube speaks JSON only, got {self.headers.get("Content-Type")}')
+        body = json.loads(raw) if raw else None
         url = urllib.parse.urlsplit(self.path); query = urllib.parse.parse_qs(url.query)
         parts = [p for p in url.path.split('/') if p]
         self.kube.requests.append((self.command, url.path, query))
@@ -97,6 +105,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                                                     {'type': 'NamesAccepted', 'status': 'True'}],
                                      'acceptedNames': obj['spec']['names']}
                 store[key] = obj
+                self.kube.created.append(obj)
                 return self.reply(201, obj)
             key = (gv, resource, ns, name)
             if key not in store: return self.status(404, 'NotFound', f'{resource} "{name}" not found')
