@@ -1,0 +1,629 @@
+#!/usr/bin/env python3
+"""Install tests, no cluster needed: the Helm chart (lint, and rendered by Helm's own engine with several value
+sets), its RBAC (exactly the operator's permissions, no wildcard), the values schema (bad values fail with
+the field named), the kustomize install (renders, and matches the chart's defaults), the chart's CRD copy,
+the Grafana dashboard (every metric it queries is one the code exports), and the Dockerfile's shape.
+
+Needs: pip install --ignore-requires-python helm-sdkpy cffi pycparser; PyYAML; kubectl (for kustomize).
+With SEMROUTE_BIN=<path to a built semroute>, also checks that RBAC covers every kind `semroute render`
+produces for the samples (skipped otherwise).
+
+Usage: hack/test-install.py [-k SUBSTRING] [--metrics-report-only]
+  --metrics-report-only  list dashboard/alert metric names the code does not export, without failing on
+                         them (for branches where the operator or classifier has not landed yet)
+  SEMROUTE_METRIC_SOURCES=dir1:dir2  extra source folders searched for metric names (besides Sources/)"""
+import helmrender  # first: re-runs this script with HELM_DRIVER=memory when needed
+import argparse, json, os, re, subprocess, sys, traceback
+from pathlib import Path
+import yaml
+from helmrender import CHART, ROOT, helm, render
+
+NS = 'semroute-system'
+RELEASE = 'semroute'
+TESTS = []
+
+
+def test(name):
+    def register(function):
+        TESTS.append((name, function))
+        return function
+    return register
+
+
+class Skip(Exception):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+# ---------------------------------------------------------------------------------------------- RBAC
+
+READ = {'get', 'list', 'watch'}
+APPLY = READ | {'create', 'patch', 'delete'}  # server-side apply is a PATCH; prune is a DELETE
+# (apiGroup, resource) -> verbs: the operator's contract (issue 4, DESIGN §3), nothing more.
+EXPECTED_RULES = {
+    ('semroute.io', 'semanticroutes'): READ | {'patch'},
+    ('semroute.io', 'semanticroutes/status'): {'patch'},
+    ('semroute.io', 'semanticroutes/finalizers'): {'update'},
+    ('aigateway.envoyproxy.io', 'aigatewayroutes'): APPLY,
+    ('aigateway.envoyproxy.io', 'aiservicebackends'): APPLY,
+    ('aigateway.envoyproxy.io', 'backendsecuritypolicies'): APPLY,
+    ('gateway.envoyproxy.io', 'backends'): APPLY,
+    ('gateway.envoyproxy.io', 'backendtrafficpolicies'): APPLY,
+    ('gateway.envoyproxy.io', 'envoypatchpolicies'): APPLY,
+    ('gateway.envoyproxy.io', 'clienttrafficpolicies'): APPLY,
+    ('', 'configmaps'): APPLY,
+    ('', 'services'): APPLY,
+    ('apps', 'deployments'): APPLY,
+    ('autoscaling', 'horizontalpodautoscalers'): APPLY,
+    ('policy', 'poddisruptionbudgets'): APPLY,
+    ('', 'secrets'): READ,
+    ('gateway.networking.k8s.io', 'gateways'): READ,
+    ('events.k8s.io', 'events'): {'create', 'patch'},
+}
+# Kinds `semroute render` may produce -> (apiGroup, resource), to check RBAC covers every rendered kind.
+RENDERED_KINDS = {
+    'AIGatewayRoute': ('aigateway.envoyproxy.io', 'aigatewayroutes'),
+    'AIServiceBackend': ('aigateway.envoyproxy.io', 'aiservicebackends'),
+    'BackendSecurityPolicy': ('aigateway.envoyproxy.io', 'backendsecuritypolicies'),
+    'Backend': ('gateway.envoyproxy.io', 'backends'),
+    'BackendTrafficPolicy': ('gateway.envoyproxy.io', 'backendtrafficpolicies'),
+    'EnvoyPatchPolicy': ('gateway.envoyproxy.io', 'envoypatchpolicies'),
+    'ClientTrafficPolicy': ('gateway.envoyproxy.io', 'clienttrafficpolicies'),
+    'ConfigMap': ('', 'configmaps'),
+    'Service': ('', 'services'),
+    'Deployment': ('apps', 'deployments'),
+    'HorizontalPodAutoscaler': ('autoscaling', 'horizontalpodautoscalers'),
+    'PodDisruptionBudget': ('policy', 'poddisruptionbudgets'),
+}
+
+
+def grants(role):
+    """A Role/ClusterRole's rules as a set of (apiGroup, resource, verb, resourceName-or-'')."""
+    out = set()
+    for rule in role.get('rules') or []:
+        expect(not rule.get('nonResourceURLs'), f'{role["metadata"]["name"]}: nonResourceURLs granted: {rule}')
+        for field in ('apiGroups', 'resources', 'verbs', 'resourceNames'):
+            expect('*' not in (rule.get(field) or []), f'{role["metadata"]["name"]}: wildcard in {field}: {rule}')
+        for group in rule['apiGroups']:
+            for resource in rule['resources']:
+                for verb in rule['verbs']:
+                    for name in rule.get('resourceNames') or ['']:
+                        out.add((group, resource, verb, name))
+    return out
+
+
+def expected_grants():
+    return {(g, r, v, '') for (g, r), verbs in EXPECTED_RULES.items() for v in verbs}
+
+
+def describe(grant_set):
+    return sorted('/'.join(x for x in g if x) or g for g in grant_set)
+
+
+def lease_grants(lease):
+    return {('coordination.k8s.io', 'leases', 'create', ''),
+            ('coordination.k8s.io', 'leases', 'get', lease), ('coordination.k8s.io', 'leases', 'update', lease)}
+
+
+def container(rendered, name=RELEASE):
+    return rendered.one('Deployment', name, NS)['spec']['template']['spec']['containers'][0]
+
+
+def args_of(rendered):
+    return container(rendered)['args']
+
+
+def flag(args, name):
+    values = [a.split('=', 1)[1] for a in args if a.startswith(f'--{name}=')]
+    return values
+
+
+def expect_render_fails(values, *needles):
+    try:
+        rendered = render(values)
+    except helm.HelmError as error:
+        text = str(error)
+        for needle in needles:
+            expect(needle in text, f'error for {values} does not mention {needle!r}: {text}')
+        return text
+    raise AssertionError(f'{values} was accepted; rendered {len(rendered.objects)} objects')
+
+
+_default = None
+
+
+def default():
+    global _default
+    if _default is None:
+        _default = render()
+    return _default
+
+
+# --------------------------------------------------------------------------------------------- chart
+
+@test('the chart lints without errors or warnings')
+def _():
+    result = helmrender.lint()
+    bad = [m for m in result.get('Messages') or [] if m['Severity'] >= 2]
+    expect(not bad and not result.get('Errors'), f'lint: {bad} {result.get("Errors")}')
+
+
+@test('default values install the CRD, ServiceAccount, cluster RBAC, leader-election Role, Service and Deployment')
+def _():
+    r = default()
+    kinds = sorted((o['apiVersion'], o['kind'], o['metadata']['name'], o['metadata'].get('namespace', ''))
+                   for o in r.objects)
+    expect(kinds == sorted([
+        ('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'semanticroutes.semroute.io', ''),
+        ('v1', 'ServiceAccount', 'semroute', NS),
+        ('rbac.authorization.k8s.io/v1', 'ClusterRole', 'semroute', ''),
+        ('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'semroute', ''),
+        ('rbac.authorization.k8s.io/v1', 'Role', 'semroute-leader-election', NS),
+        ('rbac.authorization.k8s.io/v1', 'RoleBinding', 'semroute-leader-election', NS),
+        ('v1', 'Service', 'semroute-metrics', NS),
+        ('apps/v1', 'Deployment', 'semroute', NS),
+    ]), f'installed objects: {kinds}')
+    expect(r.objects[0]['kind'] == 'CustomResourceDefinition', 'the CRD is not installed first')
+    expect(len(r.documents) == len(r.objects) - 1, 'the template stream and the installed objects differ')
+
+
+@test('the ClusterRole grants exactly the operator\'s verbs and resources, with no wildcard')
+def _():
+    role = default().one('ClusterRole', 'semroute')
+    got, want = grants(role), expected_grants()
+    expect(got == want, f'extra: {describe(got - want)}; missing: {describe(want - got)}')
+
+
+@test('the bindings give the roles to the operator\'s ServiceAccount only')
+def _():
+    r = default()
+    subject = [{'kind': 'ServiceAccount', 'name': 'semroute', 'namespace': NS}]
+    crb = r.one('ClusterRoleBinding', 'semroute')
+    expect(crb['subjects'] == subject and crb['roleRef'] == {
+        'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'ClusterRole', 'name': 'semroute'}, f'{crb}')
+    rb = r.one('RoleBinding', 'semroute-leader-election', NS)
+    expect(rb['subjects'] == subject and rb['roleRef']['name'] == 'semroute-leader-election', f'{rb}')
+    expect(container(r) and r.one('Deployment')['spec']['template']['spec']['serviceAccountName'] == 'semroute',
+           'the Deployment does not run as the bound ServiceAccount')
+
+
+@test('the leader-election Role may create Leases and read/update only the operator\'s own Lease')
+def _():
+    r = default()
+    lease = flag(args_of(r), 'leader-election-name')
+    expect(lease == ['semroute-leader'], f'--leader-election-name: {lease}')
+    got = grants(r.one('Role', 'semroute-leader-election', NS))
+    expect(got == lease_grants('semroute-leader'), f'{describe(got)}')
+
+
+@test('the operator runs with the pinned image, its flags, probes on the health port, and metrics on the Service port')
+def _():
+    r = default()
+    c = container(r)
+    args = c['args']
+    expect(c['image'] == 'ghcr.io/semroute/semroute:0.1.0', c['image'])
+    expect(args[0] == 'operator', f'first argument is {args[0]!r}, not the operator subcommand')
+    expect(flag(args, 'classifier-image') == ['ghcr.io/semroute/semroute:0.1.0'], f'{args}')
+    for name, value in [('log-format', 'json'), ('log-level', 'info'), ('concurrency', '4'),
+                        ('metrics-addr', ':8080'), ('health-addr', ':8081'), ('leader-election-namespace', NS)]:
+        expect(flag(args, name) == [value], f'--{name}: {flag(args, name)} in {args}')
+    expect('--leader-elect' in args and not flag(args, 'namespace'), f'{args}')
+    ports = {p['name']: p['containerPort'] for p in c['ports']}
+    expect(ports == {'metrics': 8080, 'health': 8081}, f'{ports}')
+    expect(c['livenessProbe']['httpGet'] == {'path': '/healthz', 'port': 'health'}, f'{c["livenessProbe"]}')
+    expect(c['readinessProbe']['httpGet'] == {'path': '/readyz', 'port': 'health'}, f'{c["readinessProbe"]}')
+    service = r.one('Service', 'semroute-metrics', NS)
+    expect(service['spec']['ports'] == [{'name': 'metrics', 'port': 8080, 'targetPort': 'metrics', 'protocol': 'TCP'}],
+           f'{service["spec"]["ports"]}')
+    pod_labels = r.one('Deployment')['spec']['template']['metadata']['labels']
+    expect(all(pod_labels.get(k) == v for k, v in service['spec']['selector'].items()), 'the Service selects no operator pod')
+
+
+@test('the operator pod is non-root with a read-only root filesystem, no capabilities and RuntimeDefault seccomp')
+def _():
+    pod = default().one('Deployment')['spec']['template']['spec']
+    sc = container(default())['securityContext']
+    expect(pod['securityContext']['runAsNonRoot'] is True and pod['securityContext']['runAsUser'] == 65532, f'{pod}')
+    expect(pod['securityContext']['seccompProfile'] == {'type': 'RuntimeDefault'}, f'{pod["securityContext"]}')
+    expect(sc == {'allowPrivilegeEscalation': False, 'readOnlyRootFilesystem': True, 'runAsNonRoot': True,
+                  'capabilities': {'drop': ['ALL']}}, f'{sc}')
+    mounts = {m['mountPath'] for m in container(default())['volumeMounts']}
+    expect(mounts == {'/tmp'}, f'writable mounts: {mounts}')
+    resources = container(default())['resources']
+    expect(resources['requests'] and resources['limits']['memory'], f'{resources}')
+
+
+@test('two replicas turn leader election on even when leaderElection.enabled is false')
+def _():
+    r = render({'replicaCount': 2, 'leaderElection': {'enabled': False}})
+    args = args_of(r)
+    expect('--leader-elect' in args, f'{args}')
+    expect(flag(args, 'leader-election-namespace') == [NS] and flag(args, 'leader-election-name') == ['semroute-leader'], f'{args}')
+    expect(r.one('Deployment')['spec']['replicas'] == 2, 'replicas')
+    expect('strategy' not in r.one('Deployment')['spec'], 'rolling update expected with leader election')
+    expect(grants(r.one('Role', 'semroute-leader-election', NS)) == lease_grants('semroute-leader'), 'lease Role')
+
+
+@test('one replica with leader election off drops the flags and the Lease Role and replaces pods instead of rolling')
+def _():
+    r = render({'leaderElection': {'enabled': False}})
+    args = args_of(r)
+    expect(not any(a.startswith('--leader-elect') for a in args), f'{args}')
+    expect(not r.find('Role') and not r.find('RoleBinding'), 'a Lease Role without leader election')
+    expect(r.one('Deployment')['spec']['strategy'] == {'type': 'Recreate'}, f'{r.one("Deployment")["spec"]}')
+
+
+@test('namespaced mode grants Roles in each watched namespace, no ClusterRole, and passes one --namespace each')
+def _():
+    r = render({'watchNamespaces': ['team-a', 'envoy-gateway-system']})
+    expect(not r.find('ClusterRole') and not r.find('ClusterRoleBinding'), 'a ClusterRole in namespaced mode')
+    for ns in ('team-a', 'envoy-gateway-system'):
+        role = r.one('Role', 'semroute', ns)
+        got = grants(role)
+        expect(got == expected_grants(), f'{ns}: extra {describe(got - expected_grants())}, missing {describe(expected_grants() - got)}')
+        binding = r.one('RoleBinding', 'semroute', ns)
+        expect(binding['subjects'] == [{'kind': 'ServiceAccount', 'name': 'semroute', 'namespace': NS}], f'{binding}')
+    expect(flag(args_of(r), 'namespace') == ['team-a', 'envoy-gateway-system'], f'{args_of(r)}')
+    expect(r.one('Role', 'semroute-leader-election', NS), 'leader-election Role')
+
+
+@test('the ServiceMonitor scrapes the metrics Service port; the PodMonitor selects the classifier pods the operator renders')
+def _():
+    r = render({'metrics': {'serviceMonitor': {'enabled': True, 'labels': {'release': 'kube-prometheus'}},
+                            'podMonitor': {'enabled': True}}})
+    sm = r.one('ServiceMonitor', 'semroute', NS)
+    service = r.one('Service', 'semroute-metrics', NS)
+    expect(sm['metadata']['labels']['release'] == 'kube-prometheus', 'ServiceMonitor labels')
+    expect(all(service['metadata']['labels'].get(k) == v for k, v in sm['spec']['selector']['matchLabels'].items()),
+           'the ServiceMonitor selects no Service')
+    expect([e['port'] for e in sm['spec']['endpoints']] == ['metrics'] and sm['spec']['endpoints'][0]['path'] == '/metrics', f'{sm}')
+    pm = r.one('PodMonitor', 'semroute-classifiers', NS)
+    expect(pm['spec']['namespaceSelector'] == {'any': True}, f'{pm["spec"]}')
+    # The labels and port the render gives classifier pods (Sources/SemanticRouteRender/RenderContext+Classifier.swift).
+    expect(pm['spec']['selector']['matchLabels'] == {'app.kubernetes.io/name': 'semroute-classifier',
+           'app.kubernetes.io/component': 'classifier', 'app.kubernetes.io/managed-by': 'semroute'}, f'{pm["spec"]}')
+    render_source = (ROOT / 'Sources/SemanticRouteRender/RenderNames.swift').read_text()
+    expect('"semroute-classifier"' in render_source, 'the render no longer labels classifier pods semroute-classifier')
+    expect(pm['spec']['podMetricsEndpoints'][0]['port'] == 'metrics', f'{pm["spec"]}')
+    expect(not r.find('PrometheusRule'), 'PrometheusRule rendered while disabled')
+
+
+@test('the PrometheusRule alerts on reconcile errors, routes not ready and classifier errors')
+def _():
+    r = render({'metrics': {'prometheusRule': {'enabled': True, 'classifierErrorRate': 0.5}}})
+    rule = r.one('PrometheusRule', 'semroute', NS)
+    alerts = {a['alert']: a for g in rule['spec']['groups'] for a in g['rules']}
+    for name in ('SemrouteReconcileErrors', 'SemrouteRoutesNotReady', 'SemrouteClassifierErrors'):
+        expect(name in alerts, f'{name} missing from {sorted(alerts)}')
+    expect('semroute_reconcile_errors_total' in alerts['SemrouteReconcileErrors']['expr'], 'reconcile errors expr')
+    expect('semroute_routes' in alerts['SemrouteRoutesNotReady']['expr'], 'routes expr')
+    expect(alerts['SemrouteClassifierErrors']['expr'].endswith('> 0.5'), alerts['SemrouteClassifierErrors']['expr'])
+    expect('{{ $labels.reason }}' in alerts['SemrouteReconcileErrors']['annotations']['summary'],
+           'Prometheus template not passed through Helm')
+
+
+@test('a digest pins the image over the tag; classifier.image overrides --classifier-image; classifier.resources are passed')
+def _():
+    digest = 'sha256:' + 'ab' * 32
+    r = render({'image': {'digest': digest},
+                'classifier': {'image': {'repository': 'registry.example.com/semroute-classifier', 'tag': '0.1.0-openblas'},
+                               'resources': {'requests': {'cpu': '250m', 'memory': '256Mi'}}}})
+    c = container(r)
+    expect(c['image'] == f'ghcr.io/semroute/semroute@{digest}', c['image'])
+    expect(flag(c['args'], 'classifier-image') == ['registry.example.com/semroute-classifier:0.1.0-openblas'], f'{c["args"]}')
+    expect([json.loads(v) for v in flag(c['args'], 'classifier-resources')] ==
+           [{'requests': {'cpu': '250m', 'memory': '256Mi'}}], f'{c["args"]}')
+    expect(not flag(args_of(default()), 'classifier-resources'), 'classifier-resources passed by default')
+    r = render({'image': {'digest': digest}})
+    expect(flag(args_of(r), 'classifier-image') == [f'ghcr.io/semroute/semroute@{digest}'], 'classifier image follows the digest')
+
+
+@test('bad values fail before anything is applied, naming the field')
+def _():
+    cases = [
+        ({'image': {'tag': 'latest'}}, '/image/tag'),
+        ({'image': {'tag': ''}}, '/image/tag'),
+        ({'image': {'digest': 'sha256:abc'}}, '/image/digest'),
+        ({'replicaCount': -1}, '/replicaCount'),
+        ({'replicaCount': 'two'}, '/replicaCount'),
+        ({'operator': {'logFormat': 'xml'}}, '/operator/logFormat'),
+        ({'operator': {'concurrency': 0}}, '/operator/concurrency'),
+        ({'classifier': {'image': {'repository': 'example.com/classifier'}}}, '/classifier/image'),
+        ({'classifier': {'image': {'repository': 'example.com/classifier', 'tag': 'latest'}}}, '/classifier/image/tag'),
+        ({'watchNamespaces': ['Team_A']}, '/watchNamespaces/0'),
+        ({'ports': {'metrics': 70000}}, '/ports/metrics'),
+        ({'replicaCout': 2}, 'replicaCout'),
+        ({'metrics': {'serviceMonitor': {'enabled': 'yes'}}}, '/metrics/serviceMonitor/enabled'),
+    ]
+    for values, field in cases:
+        expect_render_fails(values, field)
+    try:
+        r = render({'image': {'tag': 'latest'}, 'replicaCount': -1})
+        raise AssertionError(f'rendered {r.objects}')
+    except helm.HelmError as error:
+        expect('/image/tag' in str(error) and '/replicaCount' in str(error), f'not every bad field named: {error}')
+
+
+@test('the release name and namespace flow into names, the lease and the bindings')
+def _():
+    r = render(release='ai', namespace='platform')
+    d = r.one('Deployment', 'ai-semroute', 'platform')
+    args = d['spec']['template']['spec']['containers'][0]['args']
+    expect(flag(args, 'leader-election-namespace') == ['platform'] and flag(args, 'leader-election-name') == ['ai-semroute-leader'], f'{args}')
+    crb = r.one('ClusterRoleBinding', 'ai-semroute')
+    expect(crb['subjects'] == [{'kind': 'ServiceAccount', 'name': 'ai-semroute', 'namespace': 'platform'}], f'{crb}')
+    expect(grants(r.one('Role', 'ai-semroute-leader-election', 'platform')) == lease_grants('ai-semroute-leader'), 'lease')
+
+
+@test('the chart\'s CRD is byte-identical to crds/ (make generate keeps them in step)')
+def _():
+    source = (ROOT / 'crds/semroute.io_semanticroutes.yaml').read_bytes()
+    copy = (CHART / 'crds/semroute.io_semanticroutes.yaml').read_bytes()
+    expect(source == copy, 'charts/semroute/crds/semroute.io_semanticroutes.yaml differs from crds/; run `make generate`')
+    expect(sorted(p.name for p in (CHART / 'crds').iterdir()) == ['semroute.io_semanticroutes.yaml'],
+           'unexpected files in charts/semroute/crds (Helm installs every one)')
+    installed = default().one('CustomResourceDefinition')
+    expect(installed['spec'] == yaml.safe_load(source)['spec'], 'Helm installed a different CRD')
+
+
+@test('RBAC covers every kind `semroute render` produces for the samples (SEMROUTE_BIN)')
+def _():
+    binary = os.environ.get('SEMROUTE_BIN')
+    if not binary:
+        raise Skip('SEMROUTE_BIN not set')
+    kinds = set()
+    samples = sorted((ROOT / 'manifests/samples').rglob('*.yaml'))
+    for sample in samples:
+        out = subprocess.run([binary, 'render', '-f', str(sample), '-o', 'json'], capture_output=True, text=True)
+        expect(out.returncode == 0, f'semroute render {sample.name}: {out.stderr}')
+        kinds |= {o['kind'] for o in json.loads(out.stdout)['items']}
+    unknown = kinds - RENDERED_KINDS.keys()
+    expect(not unknown, f'render produces kinds this test does not know (add them to RBAC): {sorted(unknown)}')
+    granted = grants(default().one('ClusterRole'))
+    for kind in kinds:
+        group, resource = RENDERED_KINDS[kind]
+        missing = {v for v in APPLY if (group, resource, v, '') not in granted}
+        expect(not missing, f'{kind}: ClusterRole lacks {sorted(missing)}')
+    expect(len(kinds) >= 10, f'only {sorted(kinds)} rendered from {len(samples)} samples')
+
+
+# ------------------------------------------------------------------------------------------ kustomize
+
+_kustomized = None
+
+
+def kustomized():
+    global _kustomized
+    if _kustomized is None:
+        out = subprocess.run(['kubectl', 'kustomize', str(ROOT / 'manifests/default')], capture_output=True, text=True)
+        expect(out.returncode == 0, f'kubectl kustomize manifests/default: {out.stderr}')
+        _kustomized = [d for d in yaml.safe_load_all(out.stdout) if d]
+    return _kustomized
+
+
+def by_key(objects):
+    return {(o['kind'], o['metadata']['name'], o['metadata'].get('namespace', '')): o for o in objects}
+
+
+@test('`kubectl kustomize manifests/default` renders the same objects as the chart\'s defaults, plus the Namespace')
+def _():
+    k = by_key(kustomized())
+    h = by_key(default().objects)
+    expect(set(k) == set(h) | {('Namespace', NS, '')}, f'kustomize only: {sorted(set(k) - set(h))}; chart only: {sorted(set(h) - set(k))}')
+    ns = k[('Namespace', NS, '')]
+    expect(ns['metadata']['labels'].get('pod-security.kubernetes.io/enforce') == 'restricted', f'{ns}')
+
+
+@test('the kustomize RBAC equals the chart\'s default RBAC')
+def _():
+    k, h = by_key(kustomized()), by_key(default().objects)
+    for kind, name, ns in [('ClusterRole', 'semroute', ''), ('Role', 'semroute-leader-election', NS)]:
+        expect(grants(k[(kind, name, ns)]) == grants(h[(kind, name, ns)]),
+               f'{kind} {name}: kustomize only {describe(grants(k[(kind, name, ns)]) - grants(h[(kind, name, ns)]))}, '
+               f'chart only {describe(grants(h[(kind, name, ns)]) - grants(k[(kind, name, ns)]))}')
+    for kind, name, ns in [('ClusterRoleBinding', 'semroute', ''), ('RoleBinding', 'semroute-leader-election', NS)]:
+        for field in ('roleRef', 'subjects'):
+            expect(k[(kind, name, ns)][field] == h[(kind, name, ns)][field], f'{kind} {name} {field} differ')
+
+
+@test('the kustomize Deployment, Service and CRD equal the chart\'s defaults')
+def _():
+    k, h = by_key(kustomized()), by_key(default().objects)
+    kd, hd = k[('Deployment', 'semroute', NS)]['spec'], h[('Deployment', 'semroute', NS)]['spec']
+    for field in ('replicas', 'selector', 'strategy'):
+        expect(kd.get(field) == hd.get(field), f'Deployment spec.{field}: {kd.get(field)} vs {hd.get(field)}')
+    expect(kd['template']['spec'] == hd['template']['spec'],
+           f'pod specs differ:\n{yaml.safe_dump(kd["template"]["spec"])}\nvs\n{yaml.safe_dump(hd["template"]["spec"])}')
+    expect(kd['template']['metadata']['labels'] == hd['template']['metadata']['labels'], 'pod labels differ')
+    ks, hs = k[('Service', 'semroute-metrics', NS)]['spec'], h[('Service', 'semroute-metrics', NS)]['spec']
+    expect(ks == hs, f'Service specs differ: {ks} vs {hs}')
+    crd = k[('CustomResourceDefinition', 'semanticroutes.semroute.io', '')]
+    expect(crd['spec'] == yaml.safe_load((ROOT / 'crds/semroute.io_semanticroutes.yaml').read_text())['spec'], 'CRD differs')
+
+
+# ------------------------------------------------------------------------------------------ dashboard
+
+METRIC = re.compile(r'\b(semroute_[a-z0-9_]+)\b')
+HISTOGRAM_SERIES = re.compile(r'_(bucket|sum|count)$')
+# What issue 6 asks the dashboard to show, by the metric that carries it.
+REQUIRED_ON_DASHBOARD = {
+    'semroute_reconcile_total', 'semroute_reconcile_errors_total', 'semroute_reconcile_duration_seconds',
+    'semroute_workqueue_depth', 'semroute_routes', 'semroute_managed_objects', 'semroute_watch_restarts_total',
+    'semroute_classifier_decisions_total', 'semroute_classifier_request_duration_seconds',
+    'semroute_classifier_stage_duration_seconds', 'semroute_classifier_blocked_total',
+    'semroute_classifier_cache_hits_total', 'semroute_classifier_cache_misses_total', 'semroute_classifier_errors_total',
+}
+
+
+def dashboard():
+    return json.loads((ROOT / 'dashboards/semroute.json').read_text())
+
+
+def dashboard_queries(dash):
+    queries = []
+    for panel in dash['panels']:
+        for target in panel.get('targets', []):
+            queries.append((panel['title'], target['expr']))
+    for variable in dash.get('templating', {}).get('list', []):
+        if variable.get('type') == 'query':
+            queries.append((f'${variable["name"]}', variable['definition']))
+    return queries
+
+
+def queried_metrics():
+    """metric name -> where it is queried (dashboard panels and variables, PrometheusRule alerts)."""
+    where = {}
+    for title, expr in dashboard_queries(dashboard()):
+        for name in METRIC.findall(expr):
+            where.setdefault(HISTOGRAM_SERIES.sub('', name), set()).add(f'dashboard: {title}')
+    rule = render({'metrics': {'prometheusRule': {'enabled': True}}}).one('PrometheusRule')
+    for group in rule['spec']['groups']:
+        for alert in group['rules']:
+            for name in METRIC.findall(alert['expr']):
+                where.setdefault(HISTOGRAM_SERIES.sub('', name), set()).add(f'alert: {alert["alert"]}')
+    return where
+
+
+def exported_literals():
+    """Every "semroute_..." string literal in the Swift sources (Sources/ plus SEMROUTE_METRIC_SOURCES)."""
+    roots = [ROOT / 'Sources'] + [Path(p) for p in os.environ.get('SEMROUTE_METRIC_SOURCES', '').split(':') if p]
+    found = set()
+    for root in roots:
+        for path in root.rglob('*.swift'):
+            found |= set(re.findall(r'"(semroute_[a-z0-9_]+)"', path.read_text(errors='replace')))
+    return found
+
+
+@test('the dashboard is valid Grafana JSON with a Prometheus query on every panel, laid out without overlaps')
+def _():
+    dash = dashboard()
+    expect(dash['uid'] == 'semroute' and dash['schemaVersion'] >= 36, 'uid/schemaVersion')
+    cells = set()
+    for panel in dash['panels']:
+        g = panel['gridPos']
+        for x in range(g['x'], g['x'] + g['w']):
+            for y in range(g['y'], g['y'] + g['h']):
+                expect((x, y) not in cells, f'panel {panel["title"]} overlaps another at {x},{y}')
+                cells.add((x, y))
+        expect(g['x'] + g['w'] <= 24, f'{panel["title"]} wider than the grid')
+        if panel['type'] != 'row':
+            expect(panel['targets'] and all(t['expr'].strip() for t in panel['targets']), f'{panel["title"]}: no query')
+            expect(panel['datasource']['uid'] == '${datasource}', f'{panel["title"]}: hard-coded data source')
+    for title, expr in dashboard_queries(dash):
+        expect(expr.count('(') == expr.count(')') and expr.count('{') == expr.count('}'), f'{title}: unbalanced {expr}')
+    ids = [p['id'] for p in dash['panels']]
+    expect(len(ids) == len(set(ids)), 'duplicate panel ids')
+
+
+@test('the dashboard shows reconciles, errors, queue depth, readiness, decisions, latency p50/p99, blocks and cache hit ratio')
+def _():
+    queried = {HISTOGRAM_SERIES.sub('', n) for _, e in dashboard_queries(dashboard()) for n in METRIC.findall(e)}
+    expect(REQUIRED_ON_DASHBOARD <= queried, f'not on the dashboard: {sorted(REQUIRED_ON_DASHBOARD - queried)}')
+    exprs = ' '.join(e for _, e in dashboard_queries(dashboard()))
+    expect('histogram_quantile(0.5, sum by (le, phase) (rate(semroute_classifier_request_duration_seconds_bucket' in exprs
+           and 'histogram_quantile(0.99, sum by (le, phase) (rate(semroute_classifier_request_duration_seconds_bucket' in exprs,
+           'classifier p50/p99')
+    expect('semroute_classifier_cache_hits_total' in exprs and 'semroute_classifier_cache_misses_total' in exprs, 'hit ratio')
+
+
+@test('every metric the dashboard and the alerts query is exported by the code (a string literal in Sources/)')
+def _():
+    where = queried_metrics()
+    exported = exported_literals()
+    missing = {name: sorted(places) for name, places in where.items() if name not in exported}
+    if missing:
+        report = '\n'.join(f'    {name}  ({", ".join(places)})' for name, places in sorted(missing.items()))
+        message = f'{len(missing)} of {len(where)} queried metric names are not string literals in the sources:\n{report}'
+        if ARGS.metrics_report_only:
+            print(f'  note: {message}')
+        else:
+            raise AssertionError(message)
+
+
+# ----------------------------------------------------------------------------------------- Dockerfile
+
+def dockerfile():
+    """Instructions of the Dockerfile as (STAGE, INSTRUCTION, ARGUMENTS), continuations joined."""
+    text = (ROOT / 'Dockerfile').read_text()
+    text = re.sub(r'\\\n', ' ', '\n'.join(l for l in text.splitlines() if not l.lstrip().startswith('#')))
+    stage, out = None, []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        word, _, rest = line.strip().partition(' ')
+        word = word.upper()
+        if word == 'FROM':
+            m = re.match(r'(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?', rest.strip(), re.I)
+            stage = m.group(2) or m.group(1)
+            out.append((stage, 'FROM', m.group(1)))
+        else:
+            out.append((stage, word, rest.strip()))
+    return out
+
+
+@test('the Dockerfile builds a static-stdlib semroute in a pinned Swift image and runs it non-root with the model')
+def _():
+    steps = dockerfile()
+    froms = [(s, a) for s, w, a in steps if w == 'FROM']
+    stages = [s for s, _ in froms]
+    expect(len(froms) >= 2, f'not multi-stage: {froms}')
+    for stage, image in froms:
+        if image in stages:
+            continue
+        expect(':' in image.split('/')[-1] or '@sha256:' in image, f'{stage}: unpinned base image {image}')
+        expect(not image.endswith(':latest'), f'{stage}: {image}')
+    build = [a for s, w, a in steps if w == 'RUN' and 'swift build' in a]
+    expect(build and all(x in build[0] for x in ('-c release', '--static-swift-stdlib', '--product semroute')), f'{build}')
+    swift_images = [a for _, a in froms if a.startswith('swift:')]
+    expect(swift_images and all(re.match(r'swift:6\.\d', a) for a in swift_images), f'Swift image: {swift_images}')
+    final = stages[-1]
+    final_steps = [(w, a) for s, w, a in steps if s == final]
+    users = [a for w, a in final_steps if w == 'USER']
+    expect(users and users[-1] in ('65532', '65532:65532'), f'final USER: {users}')
+    runs = ' '.join(a for w, a in final_steps if w == 'RUN')
+    expect('libopenblas0' in runs and 'ca-certificates' in runs, 'runtime packages: libopenblas0, ca-certificates')
+    entry = [a for w, a in final_steps if w == 'ENTRYPOINT']
+    expect(entry and json.loads(entry[-1])[0].endswith('/semroute'), f'ENTRYPOINT: {entry}')
+    copies = ' '.join(a for w, a in final_steps if w == 'COPY')
+    expect('heads' in copies and '/opt/semroute/models' in copies, f'model or heads not copied: {copies}')
+    fetch = [a for s, w, a in steps if w == 'RUN' and 'hack/fetch-model.sh' in a]
+    expect(fetch and '/opt/semroute/models' in fetch[0], f'model not fetched by hack/fetch-model.sh: {fetch}')
+    envs = ' '.join(a for w, a in final_steps if w == 'ENV')
+    expect('OPENBLAS_CORETYPE' not in envs, 'OPENBLAS_CORETYPE belongs to the Deployment env, not the image')
+    expect(re.search(r'SEMROUTE_MODEL_DIR[= ]/opt/semroute/models/', envs), f'model dir env: {envs}')
+    location = ROOT / 'Sources/ClassifierCore/ModelLocation.swift'
+    if location.exists():  # the classifier's own name for the variable, once it has landed
+        name = re.search(r'environmentVariable\s*=\s*"([A-Z_]+)"', location.read_text())
+        expect(name and name.group(1) in envs, f'the classifier reads ${name and name.group(1)}, the image sets {envs}')
+    ignored = (ROOT / '.dockerignore').read_text().split()
+    expect({'.build', 'models'} <= {p.strip('/') for p in ignored}, f'.dockerignore: {ignored}')
+
+
+# ----------------------------------------------------------------------------------------------- main
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument('-k', dest='only', help='run the tests whose name contains this')
+parser.add_argument('--metrics-report-only', action='store_true')
+ARGS = parser.parse_args()
+passed = failed = skipped = 0
+for name, function in TESTS:
+    if ARGS.only and ARGS.only not in name:
+        continue
+    try:
+        function()
+        passed += 1
+        print(f'ok    {name}')
+    except Skip as why:
+        skipped += 1
+        print(f'skip  {name}: {why}')
+    except Exception as error:  # noqa: BLE001 - report every failure, keep going
+        failed += 1
+        print(f'FAIL  {name}\n      {error}')
+        if not isinstance(error, AssertionError):
+            traceback.print_exc()
+print(f'{passed} passed, {failed} failed' + (f', {skipped} skipped' if skipped else ''))
+sys.exit(1 if failed else 0)
