@@ -288,7 +288,12 @@ def _():
            'app.kubernetes.io/component': 'classifier', 'app.kubernetes.io/managed-by': 'semroute'}, f'{pm["spec"]}')
     render_source = (ROOT / 'Sources/SemanticRouteRender/RenderNames.swift').read_text()
     expect('"semroute-classifier"' in render_source, 'the render no longer labels classifier pods semroute-classifier')
-    expect(pm['spec']['podMetricsEndpoints'][0]['port'] == 'metrics', f'{pm["spec"]}')
+    endpoint = pm['spec']['podMetricsEndpoints'][0]
+    expect(endpoint['port'] == 'metrics', f'{pm["spec"]}')
+    # The dashboard's per-route panels group by `route`, copied from the pod's semroute.io/route label.
+    expect({'sourceLabels': ['__meta_kubernetes_pod_label_semroute_io_route'], 'targetLabel': 'route'} in endpoint['relabelings'],
+           f'{endpoint}')
+    expect('routeKey = "semroute.io/route"' in render_source, 'the render no longer labels pods with semroute.io/route')
     expect(not r.find('PrometheusRule'), 'PrometheusRule rendered while disabled')
 
 
@@ -370,17 +375,26 @@ def _():
     expect(installed['spec'] == yaml.safe_load(source)['spec'], 'Helm installed a different CRD')
 
 
-@test('RBAC covers every kind `semroute render` produces for the samples (SEMROUTE_BIN)')
+@test('RBAC covers every kind `semroute render` produces for the samples, and the PodMonitor selects its classifier pods (SEMROUTE_BIN)')
 def _():
     binary = os.environ.get('SEMROUTE_BIN')
     if not binary:
         raise Skip('SEMROUTE_BIN not set')
     kinds = set()
     samples = sorted((ROOT / 'manifests/samples').rglob('*.yaml'))
+    pod_monitor = render({'metrics': {'podMonitor': {'enabled': True}}}).one('PodMonitor')
     for sample in samples:
         out = subprocess.run([binary, 'render', '-f', str(sample), '-o', 'json'], capture_output=True, text=True)
         expect(out.returncode == 0, f'semroute render {sample.name}: {out.stderr}')
-        kinds |= {o['kind'] for o in json.loads(out.stdout)['items']}
+        items = json.loads(out.stdout)['items']
+        kinds |= {o['kind'] for o in items}
+        for deployment in (o for o in items if o['kind'] == 'Deployment'):
+            labels = deployment['spec']['template']['metadata']['labels']
+            selector = pod_monitor['spec']['selector']['matchLabels']
+            expect(all(labels.get(k) == v for k, v in selector.items()), f'{sample.name}: PodMonitor misses pods labelled {labels}')
+            expect('semroute.io/route' in labels, f'{sample.name}: classifier pods lack semroute.io/route')
+            ports = [p['name'] for c in deployment['spec']['template']['spec']['containers'] for p in c.get('ports', [])]
+            expect('metrics' in ports, f'{sample.name}: classifier has no metrics port: {ports}')
     unknown = kinds - RENDERED_KINDS.keys()
     expect(not unknown, f'render produces kinds this test does not know (add them to RBAC): {sorted(unknown)}')
     granted = grants(default().one('ClusterRole'))
@@ -489,12 +503,19 @@ def queried_metrics():
 
 
 def exported_literals():
-    """Every "semroute_..." string literal in the Swift sources (Sources/ plus SEMROUTE_METRIC_SOURCES)."""
+    """Metric names the Swift sources (Sources/ plus SEMROUTE_METRIC_SOURCES) spell out: every "semroute_..."
+    string literal, plus, in a file that defines a name-prefix constant (`static let prefix = "semroute_classifier_"`),
+    that prefix joined to each lowercase literal of the same file (`prefix + "errors_total"`, `"\\(prefix)errors_total"`,
+    `prefix + (hit ? "cache_hits_total" : "cache_misses_total")`)."""
     roots = [ROOT / 'Sources'] + [Path(p) for p in os.environ.get('SEMROUTE_METRIC_SOURCES', '').split(':') if p]
+    texts = [path.read_text(errors='replace') for root in roots for path in root.rglob('*.swift')]
     found = set()
-    for root in roots:
-        for path in root.rglob('*.swift'):
-            found |= set(re.findall(r'"(semroute_[a-z0-9_]+)"', path.read_text(errors='replace')))
+    for text in texts:
+        found |= set(re.findall(r'"(semroute_[a-z0-9_]+)"', text))
+        prefixes = re.findall(r'\blet\s+\w+\s*(?::\s*String\s*)?=\s*"(semroute_[a-z0-9_]*_)"', text)
+        if prefixes:  # joined only within the file that defines the prefix
+            literals = set(re.findall(r'"([a-z0-9_]+)"', text)) | set(re.findall(r'\\\(\s*(?:\w+\.)*\w+\s*\)([a-z0-9_]+)"', text))
+            found |= {prefix + literal for prefix in prefixes for literal in literals}
     return found
 
 
