@@ -17,6 +17,7 @@ import argparse, json, os, re, subprocess, sys, traceback
 from pathlib import Path
 import yaml
 from helmrender import CHART, ROOT, helm, render
+from rbac import Authorizer, Request
 
 NS = 'semroute-system'
 RELEASE = 'semroute'
@@ -403,6 +404,108 @@ def _():
         missing = {v for v in APPLY if (group, resource, v, '') not in granted}
         expect(not missing, f'{kind}: ClusterRole lacks {sorted(missing)}')
     expect(len(kinds) >= 10, f'only {sorted(kinds)} rendered from {len(samples)} samples')
+
+
+# ------------------------------------------------------------ RBAC, as kube-apiserver would authorize
+
+OPERATOR = (NS, 'semroute')
+
+
+def req(verb, resource, group='', namespace=None, name=None, subresource=None):
+    return Request(verb=verb, resource=resource, group=group, namespace=namespace, name=name, subresource=subresource)
+
+
+# What the operator does against a real API server (issue 4): watch-based stores over all namespaces,
+# server-side apply (PATCH) and prune (DELETE) of rendered objects, status and finalizer writes, Events,
+# leader election on its Lease.
+OPERATOR_REQUESTS = [
+    req('list', 'semanticroutes', 'semroute.io'), req('watch', 'semanticroutes', 'semroute.io'),
+    req('patch', 'semanticroutes', 'semroute.io', 'llm', 'mom'),
+    req('patch', 'semanticroutes', 'semroute.io', 'llm', 'mom', 'status'),
+    req('update', 'semanticroutes', 'semroute.io', 'llm', 'mom', 'finalizers'),
+    req('list', 'secrets'), req('watch', 'secrets'), req('get', 'secrets', '', 'llm', 'openai-key'),
+    req('list', 'gateways', 'gateway.networking.k8s.io'), req('watch', 'gateways', 'gateway.networking.k8s.io'),
+    req('create', 'events', 'events.k8s.io', 'llm'), req('patch', 'events', 'events.k8s.io', 'llm', 'mom.1'),
+    req('get', 'leases', 'coordination.k8s.io', NS, 'semroute-leader'),
+    req('create', 'leases', 'coordination.k8s.io', NS),
+    req('update', 'leases', 'coordination.k8s.io', NS, 'semroute-leader'),
+    Request(verb='get', path='/apis'), Request(verb='get', path='/api/v1'), Request(verb='get', path='/version'),
+] + [req(verb, resource, group, *target)
+     for (group, resource) in [k for k, v in EXPECTED_RULES.items() if v == APPLY]
+     for verb, target in [('list', ()), ('watch', ()), ('get', ('llm', 'mom')), ('patch', ('llm', 'mom')),
+                          ('patch', ('envoy-gateway-system', 'semroute-llm-mom')), ('delete', ('llm', 'mom'))]]
+
+# Requests the operator must never be able to make.
+FORBIDDEN_REQUESTS = [
+    req('create', 'secrets', '', 'llm'), req('patch', 'secrets', '', 'llm', 'openai-key'),
+    req('delete', 'secrets', '', 'llm', 'openai-key'),
+    req('list', 'pods'), req('create', 'pods', '', 'llm', subresource='exec', name='x'),
+    req('delete', 'semanticroutes', 'semroute.io', 'llm', 'mom'), req('create', 'semanticroutes', 'semroute.io', 'llm'),
+    req('update', 'semanticroutes', 'semroute.io', 'llm', 'mom'),
+    req('patch', 'semanticroutes', 'semroute.io', 'llm', 'mom', 'scale'),
+    req('patch', 'customresourcedefinitions', 'apiextensions.k8s.io', None, 'semanticroutes.semroute.io'),
+    req('update', 'deployments', 'apps', 'llm', 'mom-classifier'),  # SSA is a PATCH; PUT would clobber others' fields
+    req('deletecollection', 'configmaps', '', 'llm'),
+    req('patch', 'gateways', 'gateway.networking.k8s.io', 'envoy-gateway-system', 'eg'),
+    req('update', 'leases', 'coordination.k8s.io', NS, 'someone-elses-lease'),
+    req('get', 'leases', 'coordination.k8s.io', 'kube-system', 'semroute-leader'),
+    req('create', 'events', ''),  # core/v1 Events: the operator records events.k8s.io/v1 only
+    req('create', 'clusterrolebindings', 'rbac.authorization.k8s.io'),
+    Request(verb='get', path='/metrics'), Request(verb='post', path='/apis'),
+]
+
+
+@test('the RBAC evaluator follows kube-apiserver\'s rules (wildcards, subresources, resourceNames, RoleBinding scope)')
+def _():
+    sa = {'kind': 'ServiceAccount', 'name': 'op', 'namespace': 'sys'}
+    objects = [
+        {'kind': 'ClusterRole', 'metadata': {'name': 'wide'}, 'rules': [
+            {'apiGroups': ['*'], 'resources': ['widgets', '*/status'], 'verbs': ['get']},
+            {'apiGroups': [''], 'resources': ['configmaps'], 'resourceNames': ['only'], 'verbs': ['*']}]},
+        {'kind': 'ClusterRole', 'metadata': {'name': 'narrow'}, 'rules': [
+            {'apiGroups': ['apps'], 'resources': ['deployments'], 'verbs': ['list']}]},
+        {'kind': 'ClusterRoleBinding', 'metadata': {'name': 'wide'}, 'roleRef': {'kind': 'ClusterRole', 'name': 'wide'}, 'subjects': [sa]},
+        {'kind': 'RoleBinding', 'metadata': {'name': 'narrow', 'namespace': 'a'},
+         'roleRef': {'kind': 'ClusterRole', 'name': 'narrow'}, 'subjects': [sa]},
+    ]
+    auth, who = Authorizer(objects), ('sys', 'op')
+    cases = [
+        (req('get', 'widgets', 'x.io', 'n', 'w'), True), (req('get', 'widgets', 'x.io', 'n', 'w', 'scale'), False),
+        (req('get', 'anything', 'y.io', 'n', 'w', 'status'), True), (req('list', 'widgets', 'x.io'), False),
+        (req('delete', 'configmaps', '', 'n', 'only'), True), (req('delete', 'configmaps', '', 'n', 'other'), False),
+        (req('create', 'configmaps', '', 'n'), False),  # resourceNames never match a create
+        (req('list', 'deployments', 'apps', 'a'), True), (req('list', 'deployments', 'apps', 'b'), False),
+        (req('list', 'deployments', 'apps'), False),  # a RoleBinding never grants cluster-wide
+    ]
+    for request, want in cases:
+        expect(auth.allowed(request, who) == want, f'{request}: expected {"allowed" if want else "denied"}')
+    expect(not auth.allowed(req('get', 'widgets', 'x.io', 'n', 'w'), ('sys', 'intruder')), 'unbound account allowed')
+
+
+@test('the chart\'s RBAC allows every request the operator makes and denies what it must never do')
+def _():
+    auth = Authorizer(default().objects)
+    denied = auth.denied(OPERATOR_REQUESTS, OPERATOR)
+    expect(not denied, 'denied: ' + '; '.join(map(str, denied)))
+    allowed = [r for r in FORBIDDEN_REQUESTS if auth.allowed(r, OPERATOR)]
+    expect(not allowed, 'allowed: ' + '; '.join(map(str, allowed)))
+    k = Authorizer(kustomized())
+    expect(not k.denied(OPERATOR_REQUESTS, OPERATOR) and not [r for r in FORBIDDEN_REQUESTS if k.allowed(r, OPERATOR)],
+           'the kustomize install authorizes differently')
+
+
+@test('in namespaced mode the operator may act only inside its watched namespaces')
+def _():
+    auth = Authorizer(render({'watchNamespaces': ['llm', 'envoy-gateway-system']}).objects)
+    inside = [r for r in OPERATOR_REQUESTS if r.resource and r.resource != 'leases']
+    for request in inside:
+        scoped = Request(**{**request.__dict__, 'namespace': request.namespace or 'llm'})
+        expect(auth.allowed(scoped, OPERATOR), f'denied inside a watched namespace: {scoped}')
+        if not request.namespace:
+            expect(not auth.allowed(request, OPERATOR), f'allowed across all namespaces: {request}')
+        outside = Request(**{**request.__dict__, 'namespace': 'team-z'})
+        expect(not auth.allowed(outside, OPERATOR), f'allowed outside the watched namespaces: {outside}')
+    expect(auth.allowed(req('update', 'leases', 'coordination.k8s.io', NS, 'semroute-leader'), OPERATOR), 'lease')
 
 
 # ------------------------------------------------------------------------------------------ kustomize
