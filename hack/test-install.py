@@ -406,6 +406,33 @@ def _():
     expect(len(kinds) >= 10, f'only {sorted(kinds)} rendered from {len(samples)} samples')
 
 
+@test('every chart value is documented in docs/install.md')
+def _():
+    values = yaml.safe_load((CHART / 'values.yaml').read_text())
+    keys = list(values) + [f'metrics.{k}' for k in values['metrics']] + [f'operator.{k}' for k in values['operator']]
+    docs = (ROOT / 'docs/install.md').read_text()
+    missing = [k for k in keys if k != 'metrics' and k != 'operator' and not re.search(rf'`{re.escape(k)}[.`\s]', docs)]
+    expect(not missing, f'values not in docs/install.md: {missing}')
+    schema = json.loads((CHART / 'values.schema.json').read_text())
+    expect(set(values) <= set(schema['properties']), f'values without a schema: {set(values) - set(schema["properties"])}')
+
+
+@test('hack/helm-template.py prints the CRD and the rendered templates as one YAML stream for kubectl')
+def _():
+    out = subprocess.run([sys.executable, str(ROOT / 'hack/helm-template.py'), '--set-json', '{"replicaCount": 2}'],
+                         capture_output=True, text=True)
+    expect(out.returncode == 0, out.stderr)
+    docs = [d for d in yaml.safe_load_all(out.stdout) if d]
+    expect(docs[0]['kind'] == 'CustomResourceDefinition' and 'status' not in docs[0]
+           and 'uid' not in docs[0]['metadata'], 'the CRD does not come first, clean')
+    expect(sorted(d['kind'] for d in docs[1:]) == sorted(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role',
+                                                          'RoleBinding', 'Service', 'Deployment']), f'{[d["kind"] for d in docs]}')
+    expect([d for d in docs if d['kind'] == 'Deployment'][0]['spec']['replicas'] == 2, '--set-json ignored')
+    bad = subprocess.run([sys.executable, str(ROOT / 'hack/helm-template.py'), '--set-json', '{"image": {"tag": "latest"}}'],
+                         capture_output=True, text=True)
+    expect(bad.returncode != 0 and '/image/tag' in bad.stderr and not bad.stdout.strip(), f'{bad.returncode} {bad.stderr}')
+
+
 # ------------------------------------------------------------ RBAC, as kube-apiserver would authorize
 
 OPERATOR = (NS, 'semroute')
