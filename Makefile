@@ -32,7 +32,7 @@ IMAGE ?= ghcr.io/semroute/semroute:0.1.0
 image: ## Build the container image ($(IMAGE)); needs a Docker engine
 	docker build -t $(IMAGE) .
 
-chart-test: ## Helm chart, kustomize, dashboard and Dockerfile checks (pip install --ignore-requires-python helm-sdkpy cffi pycparser)
+chart-test: ## Helm chart, kustomize, RBAC, dashboard and Dockerfile checks (needs helm-sdkpy, kubernetes-validate: docs/install.md)
 	python3 hack/test-install.py
 
 clean:

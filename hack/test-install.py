@@ -4,7 +4,8 @@ sets), its RBAC (exactly the operator's permissions, no wildcard), the values sc
 the field named), the kustomize install (renders, and matches the chart's defaults), the chart's CRD copy,
 the Grafana dashboard (every metric it queries is one the code exports), and the Dockerfile's shape.
 
-Needs: pip install --ignore-requires-python helm-sdkpy cffi pycparser; PyYAML; kubectl (for kustomize).
+Needs: pip install --ignore-requires-python helm-sdkpy cffi pycparser; pip install kubernetes-validate PyYAML;
+kubectl (for kustomize).
 With SEMROUTE_BIN=<path to a built semroute>, also checks that RBAC covers every kind `semroute render`
 produces for the samples (skipped otherwise).
 
@@ -406,6 +407,30 @@ def _():
     expect(len(kinds) >= 10, f'only {sorted(kinds)} rendered from {len(samples)} samples')
 
 
+@test('every rendered object is valid against the Kubernetes v1.32 schemas, strictly (no unknown fields)')
+def _():
+    import kubernetes_validate  # PyPI kubernetes-validate: the upstream OpenAPI schemas, offline
+    value_sets = [None, {'replicaCount': 2}, {'leaderElection': {'enabled': False}}, {'watchNamespaces': ['a', 'b']},
+                  {'image': {'digest': 'sha256:' + 'ab' * 32}, 'classifier': {'resources': {'requests': {'cpu': '1'}}},
+                   'operator': {'extraEnv': [{'name': 'OPENBLAS_CORETYPE', 'value': 'SkylakeX'}]},
+                   'imagePullSecrets': [{'name': 'registry'}], 'nodeSelector': {'kubernetes.io/os': 'linux'},
+                   'tolerations': [{'key': 'x', 'operator': 'Exists', 'effect': 'NoSchedule'}],
+                   'podAnnotations': {'a': 'b'}, 'priorityClassName': 'system-cluster-critical'}]
+    checked = 0
+    for objects in [render(v).objects for v in value_sets] + [kustomized()]:
+        for o in objects:
+            if o['apiVersion'].startswith('monitoring.coreos.com/'):
+                continue  # Prometheus Operator kinds: not in the Kubernetes schemas (checked by the tests above)
+            clean = {k: v for k, v in o.items() if k != 'status'}
+            clean['metadata'] = {k: v for k, v in o['metadata'].items() if k not in ('uid', 'resourceVersion', 'creationTimestamp')}
+            try:
+                kubernetes_validate.validate(clean, '1.32.0', strict=True)
+            except kubernetes_validate.ValidationError as error:
+                raise AssertionError(f'{o["kind"]} {o["metadata"]["name"]}: {str(error).splitlines()[0]}')
+            checked += 1
+    expect(checked >= 40, f'only {checked} objects checked')
+
+
 @test('every chart value is documented in docs/install.md')
 def _():
     values = yaml.safe_load((CHART / 'values.yaml').read_text())
@@ -543,7 +568,10 @@ _kustomized = None
 def kustomized():
     global _kustomized
     if _kustomized is None:
-        out = subprocess.run(['kubectl', 'kustomize', str(ROOT / 'manifests/default')], capture_output=True, text=True)
+        try:
+            out = subprocess.run(['kubectl', 'kustomize', str(ROOT / 'manifests/default')], capture_output=True, text=True)
+        except FileNotFoundError:
+            raise AssertionError('kubectl is not installed (needed for `kubectl kustomize`)')
         expect(out.returncode == 0, f'kubectl kustomize manifests/default: {out.stderr}')
         _kustomized = [d for d in yaml.safe_load_all(out.stdout) if d]
     return _kustomized
