@@ -560,6 +560,21 @@ def _():
     expect(auth.allowed(req('update', 'leases', 'coordination.k8s.io', NS, 'semroute-leader'), OPERATOR), 'lease')
 
 
+@test('`semroute operator --help` knows every flag the chart passes (SEMROUTE_BIN)')
+def _():
+    binary = os.environ.get('SEMROUTE_BIN')
+    if not binary:
+        raise Skip('SEMROUTE_BIN not set')
+    passed = set()
+    for values in (None, {'watchNamespaces': ['a']}, {'classifier': {'resources': {'requests': {'cpu': '1'}}}}):
+        for arg in args_of(render(values))[1:]:
+            passed.add(arg.split('=', 1)[0])
+    out = subprocess.run([binary, 'operator', '--help'], capture_output=True, text=True)
+    text = out.stdout + out.stderr
+    unknown = sorted(f for f in passed if not re.search(rf'{re.escape(f)}\b(?!-)', text))
+    expect(not unknown, f'the chart passes flags `semroute operator` does not define: {unknown}')
+
+
 # ------------------------------------------------------------------------------------------ kustomize
 
 _kustomized = None
