@@ -297,6 +297,8 @@ def _():
            f'{endpoint}')
     expect('routeKey = "semroute.io/route"' in render_source, 'the render no longer labels pods with semroute.io/route')
     expect(not r.find('PrometheusRule'), 'PrometheusRule rendered while disabled')
+    scoped = render({'watchNamespaces': ['llm'], 'metrics': {'podMonitor': {'enabled': True}}}).one('PodMonitor')
+    expect(scoped['spec']['namespaceSelector'] == {'matchNames': ['llm']}, f'namespaced mode: {scoped["spec"]}')
 
 
 @test('the PrometheusRule alerts on reconcile errors, routes not ready and classifier errors')
