@@ -357,6 +357,23 @@ def _():
         expect('/image/tag' in str(error) and '/replicaCount' in str(error), f'not every bad field named: {error}')
 
 
+@test('aggregateToDefaultRoles adds edit/view ClusterRoles for people, aggregated into admin/edit/view, bound to no one')
+def _():
+    r = render({'rbac': {'aggregateToDefaultRoles': True}})
+    edit, view = r.one('ClusterRole', 'semroute-edit'), r.one('ClusterRole', 'semroute-view')
+    expect({k: v for k, v in edit['metadata']['labels'].items() if k.startswith('rbac.')} ==
+           {'rbac.authorization.k8s.io/aggregate-to-admin': 'true', 'rbac.authorization.k8s.io/aggregate-to-edit': 'true'}, 'edit labels')
+    expect({k: v for k, v in view['metadata']['labels'].items() if k.startswith('rbac.')} ==
+           {'rbac.authorization.k8s.io/aggregate-to-view': 'true'}, 'view labels')
+    expect({g[2] for g in grants(view)} == READ and {g[0] for g in grants(view) | grants(edit)} == {'semroute.io'}, 'view is read-only')
+    expect(('semroute.io', 'semanticroutes', 'create', '') in grants(edit) and
+           ('semroute.io', 'semanticroutes/scale', 'update', '') in grants(edit), 'edit cannot create or scale')
+    expect(len(r.find('ClusterRoleBinding')) == 1, 'the user roles are bound')
+    auth = Authorizer(r.objects)
+    expect(not auth.allowed(req('create', 'semanticroutes', 'semroute.io', 'llm'), OPERATOR), 'the operator gained create')
+    expect(not render().find('ClusterRole', 'semroute-edit'), 'user roles rendered by default')
+
+
 @test('the release name and namespace flow into names, the lease and the bindings')
 def _():
     r = render(release='ai', namespace='platform')
@@ -417,7 +434,8 @@ def _():
                    'operator': {'extraEnv': [{'name': 'OPENBLAS_CORETYPE', 'value': 'SkylakeX'}]},
                    'imagePullSecrets': [{'name': 'registry'}], 'nodeSelector': {'kubernetes.io/os': 'linux'},
                    'tolerations': [{'key': 'x', 'operator': 'Exists', 'effect': 'NoSchedule'}],
-                   'podAnnotations': {'a': 'b'}, 'priorityClassName': 'system-cluster-critical'}]
+                   'podAnnotations': {'a': 'b'}, 'priorityClassName': 'system-cluster-critical',
+                   'rbac': {'aggregateToDefaultRoles': True}}]
     checked = 0
     for objects in [render(v).objects for v in value_sets] + [kustomized()]:
         for o in objects:
