@@ -3,8 +3,8 @@
 # `semroute operator ...`, `semroute classifier --config ...`). Build with `make image`.
 # Stages: build (static-stdlib release binary) · model (the encoder weights, sha256-checked) · runtime.
 
-# --- build: the official Swift image matching our 6.3 toolchain (Debian 12, like the runtime stage)
-FROM swift:6.3-bookworm AS build
+# --- build: the official Swift image of our toolchain, 6.3.1 (Debian 12, like the runtime stage)
+FROM swift:6.3.1-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libopenblas-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
