@@ -667,10 +667,14 @@ REQUIRED_ON_DASHBOARD = {
 }
 
 
-def promql_metrics(expr):
-    """The metric names a PromQL expression selects, from its syntax tree (PyPI promql-parser); Grafana's
-    variables are substituted first ($__rate_interval -> 5m, $var -> .*) and label_values(selector, label)
-    is read as its selector. Raises ValueError naming the expression when it does not parse."""
+# Labels Prometheus adds to every series (target labels, the PodMonitor's `route`) or histograms carry (`le`).
+TARGET_LABELS = {'le', 'job', 'instance', 'namespace', 'pod', 'container', 'service', 'endpoint', 'route'}
+
+
+def promql_tree(expr):
+    """The syntax tree of a PromQL expression (PyPI promql-parser); Grafana's variables are substituted first
+    ($__rate_interval -> 5m, $var -> .*) and label_values(selector, label) is read as its selector. Raises
+    ValueError naming the expression when it does not parse."""
     import promql_parser
     text = expr.strip()
     match = LABEL_VALUES.match(text)
@@ -678,12 +682,39 @@ def promql_metrics(expr):
         text = match.group(1)
     text = GRAFANA_VARIABLE.sub(lambda m: '5m' if m.group(1) else '.*', text)
     try:
-        tree = promql_parser.parse(text)
+        return promql_parser.parse(text)
     except Exception as error:  # noqa: BLE001 - the parser raises its own exception types
         raise ValueError(f'not PromQL ({error}): {expr}')
-    names = []
-    promql_parser.walk(tree, lambda node: names.append(node.name) if isinstance(node, promql_parser.VectorSelector) else None)
-    return {HISTOGRAM_SERIES.sub('', n) for n in names if n}
+
+
+def selectors(node):
+    import promql_parser
+    found = []
+    promql_parser.walk(node, lambda n: found.append(n) if isinstance(n, promql_parser.VectorSelector) else None)
+    return found
+
+
+def promql_metrics(expr):
+    """The metric names an expression selects (histogram series mapped to the histogram's name)."""
+    return {HISTOGRAM_SERIES.sub('', s.name) for s in selectors(promql_tree(expr)) if s.name}
+
+
+def promql_label_uses(expr):
+    """(metric, label) pairs an expression relies on: labels it matches on and labels it aggregates by,
+    without the labels Prometheus itself adds (TARGET_LABELS)."""
+    import promql_parser
+    uses = set()
+
+    def visit(node):
+        if isinstance(node, promql_parser.AggregateExpr) and node.modifier:
+            uses.update((HISTOGRAM_SERIES.sub('', s.name), label) for s in selectors(node.expr) for label in node.modifier.labels)
+        if isinstance(node, promql_parser.VectorSelector):
+            uses.update((HISTOGRAM_SERIES.sub('', node.name), m.name) for m in node.matchers.matchers)
+    promql_parser.walk(promql_tree(expr), visit)
+    match = LABEL_VALUES.match(expr.strip())
+    if match:
+        uses.update((m, match.group(2)) for m in promql_metrics(expr))
+    return {(m, label) for m, label in uses if label not in TARGET_LABELS}
 
 
 def dashboard():
@@ -701,35 +732,42 @@ def dashboard_queries(dash):
     return queries
 
 
+def queries():
+    """(where, expression) for every dashboard query and variable and every PrometheusRule alert."""
+    out = [(f'dashboard: {title}', expr) for title, expr in dashboard_queries(dashboard())]
+    rule = render({'metrics': {'prometheusRule': {'enabled': True}}}).one('PrometheusRule')
+    out += [(f'alert: {a["alert"]}', a['expr']) for g in rule['spec']['groups'] for a in g['rules']]
+    return out
+
+
 def queried_metrics():
     """metric name -> where it is queried (dashboard panels and variables, PrometheusRule alerts)."""
     where = {}
-    for title, expr in dashboard_queries(dashboard()):
+    for place, expr in queries():
         for name in promql_metrics(expr):
-            where.setdefault(name, set()).add(f'dashboard: {title}')
-    rule = render({'metrics': {'prometheusRule': {'enabled': True}}}).one('PrometheusRule')
-    for group in rule['spec']['groups']:
-        for alert in group['rules']:
-            for name in promql_metrics(alert['expr']):
-                where.setdefault(name, set()).add(f'alert: {alert["alert"]}')
+            where.setdefault(name, set()).add(place)
     return where
 
 
-def exported_literals():
-    """Metric names the Swift sources (Sources/ plus SEMROUTE_METRIC_SOURCES) spell out: every "semroute_..."
-    string literal, plus, in a file that defines a name-prefix constant (`static let prefix = "semroute_classifier_"`),
-    that prefix joined to each lowercase literal of the same file (`prefix + "errors_total"`, `"\\(prefix)errors_total"`,
-    `prefix + (hit ? "cache_hits_total" : "cache_misses_total")`)."""
+def exported_metrics():
+    """metric name -> the string literals of the Swift files that spell it out (Sources/ plus
+    SEMROUTE_METRIC_SOURCES): a "semroute_..." literal, or, in a file that defines a name-prefix constant
+    (`static let prefix = "semroute_classifier_"`), that prefix joined to a lowercase literal of the same file
+    (`prefix + "errors_total"`, `"\\(prefix)errors_total"`, `prefix + (hit ? "cache_hits_total" : ...)`)."""
     roots = [ROOT / 'Sources'] + [Path(p) for p in os.environ.get('SEMROUTE_METRIC_SOURCES', '').split(':') if p]
-    texts = [path.read_text(errors='replace') for root in roots for path in root.rglob('*.swift')]
-    found = set()
-    for text in texts:
-        found |= set(re.findall(r'"(semroute_[a-z0-9_]+)"', text))
+    exported = {}
+    for path in (p for root in roots for p in root.rglob('*.swift')):
+        text = path.read_text(errors='replace')
+        literals = set(re.findall(r'"([A-Za-z0-9_]+)"', text))
+        names = {l for l in literals if l.startswith('semroute_')}
         prefixes = re.findall(r'\blet\s+\w+\s*(?::\s*String\s*)?=\s*"(semroute_[a-z0-9_]*_)"', text)
         if prefixes:  # joined only within the file that defines the prefix
-            literals = set(re.findall(r'"([a-z0-9_]+)"', text)) | set(re.findall(r'\\\(\s*(?:\w+\.)*\w+\s*\)([a-z0-9_]+)"', text))
-            found |= {prefix + literal for prefix in prefixes for literal in literals}
-    return found
+            suffixes = {l for l in literals if re.fullmatch(r'[a-z0-9_]+', l)}
+            suffixes |= set(re.findall(r'\\\(\s*(?:\w+\.)*\w+\s*\)([a-z0-9_]+)"', text))
+            names |= {prefix + suffix for prefix in prefixes for suffix in suffixes}
+        for name in names:
+            exported.setdefault(name, set()).update(literals)
+    return exported
 
 
 @test('the dashboard is valid Grafana JSON, every query parses as PromQL, panels do not overlap')
@@ -764,14 +802,18 @@ def _():
     expect('semroute_classifier_cache_hits_total' in exprs and 'semroute_classifier_cache_misses_total' in exprs, 'hit ratio')
 
 
-@test('every metric the dashboard and the alerts query is exported by the code (a string literal in Sources/)')
+@test('every metric the dashboard and the alerts query is exported by the code, with the labels they use')
 def _():
     where = queried_metrics()
-    exported = exported_literals()
-    missing = {name: sorted(places) for name, places in where.items() if name not in exported}
-    if missing:
-        report = '\n'.join(f'    {name}  ({", ".join(places)})' for name, places in sorted(missing.items()))
-        message = f'{len(missing)} of {len(where)} queried metric names are not string literals in the sources:\n{report}'
+    exported = exported_metrics()
+    problems = [f'{name}: not a metric name in the sources ({", ".join(sorted(places))})'
+                for name, places in sorted(where.items()) if name not in exported]
+    for place, expr in queries():
+        for metric, label in sorted(promql_label_uses(expr)):
+            if metric in exported and label not in exported[metric]:
+                problems.append(f'{metric}: label "{label}" is not a string literal where the metric is defined ({place})')
+    if problems:
+        message = f'{len(problems)} problem(s) with the {len(where)} metric names queried:\n' + '\n'.join(f'    {p}' for p in problems)
         if ARGS.metrics_report_only:
             print(f'  note: {message}')
         else:
