@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Install tests, no cluster needed: the Helm chart (lint, and rendered by Helm's own engine with several value
-sets), its RBAC (exactly the operator's permissions, no wildcard), the values schema (bad values fail with
-the field named), the kustomize install (renders, and matches the chart's defaults), the chart's CRD copy,
-the Grafana dashboard (every metric it queries is one the code exports), and the Dockerfile's shape.
+"""Install tests, no cluster needed: the Helm chart (lint, and installed by Helm's own engine with several value
+sets into hack/fakekube.py), its RBAC (exactly the operator's permissions, no wildcard; requests authorized
+as kube-apiserver would, hack/rbac.py), the values schema (bad values fail naming the field), strict
+Kubernetes v1.32 schema validation of every object, the kustomize install (renders, and equals the chart's
+defaults), the chart's CRD copy, the Grafana dashboard and alerts (PromQL that parses, over metric names and
+labels the code exports), and the Dockerfile's shape.
 
-Needs: pip install --ignore-requires-python helm-sdkpy cffi pycparser; pip install kubernetes-validate promql-parser PyYAML;
-kubectl (for kustomize).
-With SEMROUTE_BIN=<path to a built semroute>, also checks that RBAC covers every kind `semroute render`
-produces for the samples (skipped otherwise).
+Needs: pip install --ignore-requires-python helm-sdkpy cffi pycparser
+       pip install kubernetes-validate promql-parser PyYAML;  kubectl (for kustomize)
+With SEMROUTE_BIN=<a built semroute>, also checks RBAC against every kind `semroute render` produces for the
+samples and that `semroute operator --help` defines every flag the chart passes (skipped otherwise).
 
 Usage: hack/test-install.py [-k SUBSTRING] [--metrics-report-only]
-  --metrics-report-only  list dashboard/alert metric names the code does not export, without failing on
-                         them (for branches where the operator or classifier has not landed yet)
+  --metrics-report-only  print the queried metric names/labels the code does not export instead of failing
+                         (for a branch where the operator or classifier has not landed yet; CI runs without it)
   SEMROUTE_METRIC_SOURCES=dir1:dir2  extra source folders searched for metric names (besides Sources/)"""
 import helmrender  # first: re-runs this script with HELM_DRIVER=memory when needed
 import argparse, json, os, re, subprocess, sys, traceback
@@ -120,8 +122,7 @@ def args_of(rendered):
 
 
 def flag(args, name):
-    values = [a.split('=', 1)[1] for a in args if a.startswith(f'--{name}=')]
-    return values
+    return [a.split('=', 1)[1] for a in args if a.startswith(f'--{name}=')]
 
 
 def expect_render_fails(values, *needles):
@@ -189,7 +190,7 @@ def _():
         'apiGroup': 'rbac.authorization.k8s.io', 'kind': 'ClusterRole', 'name': 'semroute'}, f'{crb}')
     rb = r.one('RoleBinding', 'semroute-leader-election', NS)
     expect(rb['subjects'] == subject and rb['roleRef']['name'] == 'semroute-leader-election', f'{rb}')
-    expect(container(r) and r.one('Deployment')['spec']['template']['spec']['serviceAccountName'] == 'semroute',
+    expect(r.one('Deployment')['spec']['template']['spec']['serviceAccountName'] == 'semroute',
            'the Deployment does not run as the bound ServiceAccount')
 
 
