@@ -4,10 +4,12 @@ sets into hack/fakekube.py), its RBAC (exactly the operator's permissions, no wi
 as kube-apiserver would, hack/rbac.py), the values schema (bad values fail naming the field), strict
 Kubernetes v1.32 schema validation of every object, the kustomize install (renders, and equals the chart's
 defaults), the chart's CRD copy, the Grafana dashboard and alerts (PromQL that parses, over metric names and
-labels the code exports), and the Dockerfile's shape.
+labels the code exports; alerts unit-tested with `promtool test rules` when promtool is installed), and the
+Dockerfile's shape.
 
 Needs: pip install --ignore-requires-python helm-sdkpy cffi pycparser
        pip install kubernetes-validate promql-parser PyYAML;  kubectl (for kustomize)
+       apt-get install prometheus (for promtool; that test is skipped without it)
 With SEMROUTE_BIN=<a built semroute>, also checks RBAC against every kind `semroute render` produces for the
 samples and that `semroute operator --help` defines every flag the chart passes (skipped otherwise).
 
@@ -314,6 +316,53 @@ def _():
     expect(alerts['SemrouteClassifierErrors']['expr'].endswith('> 0.5'), alerts['SemrouteClassifierErrors']['expr'])
     expect('{{ $labels.reason }}' in alerts['SemrouteReconcileErrors']['annotations']['summary'],
            'Prometheus template not passed through Helm')
+
+
+@test('the alerts fire on the series they watch, after their `for`, and not on healthy ones (promtool test rules)')
+def _():
+    import shutil, tempfile
+    promtool = shutil.which('promtool')
+    if not promtool:
+        raise Skip('promtool not installed (Debian package prometheus)')
+    rule = render({'metrics': {'prometheusRule': {'enabled': True}}}).one('PrometheusRule')
+    texts = {a['alert']: a['annotations'] for g in rule['spec']['groups'] for a in g['rules']}
+
+    def fired(alert, labels, value, summary):
+        expanded = {k: re.sub(r'\{\{ \$labels\.(\w+) \}\}', lambda m: labels[m.group(1)], v).replace('{{ $value }}', value)
+                    for k, v in texts[alert].items()}
+        expect(expanded['summary'] == summary, f'{alert} summary: {expanded["summary"]!r}')
+        return [{'exp_labels': {**labels, 'severity': rule_severity[alert]}, 'exp_annotations': expanded}]
+    rule_severity = {a['alert']: a['labels']['severity'] for g in rule['spec']['groups'] for a in g['rules']}
+    series = [
+        {'series': 'semroute_routes{ready="False"}', 'values': '1x40'},    # the operator's label case may vary
+        {'series': 'semroute_routes{ready="true"}', 'values': '5x40'},
+        {'series': 'semroute_reconcile_errors_total{reason="Conflict"}', 'values': '0+6x40'},   # 0.1/s
+        {'series': 'semroute_reconcile_errors_total{reason="Invalid"}', 'values': '3x40'},      # flat: no new errors
+        {'series': 'semroute_workqueue_depth{pod="semroute-0"}', 'values': '500x40'},
+        {'series': 'semroute_classifier_errors_total{namespace="llm", kind="pipeline"}', 'values': '0+6x40'},  # 0.1/s
+        {'series': 'semroute_classifier_errors_total{namespace="llm", kind="oversized"}', 'values': '0+1x40'},  # 0.017/s
+    ]
+    cases = [
+        ('SemrouteRoutesNotReady', '10m', []),
+        ('SemrouteRoutesNotReady', '20m', fired('SemrouteRoutesNotReady', {}, '1', '1 SemanticRoute(s) not Ready')),
+        ('SemrouteReconcileErrors', '10m', []),
+        ('SemrouteReconcileErrors', '25m', fired('SemrouteReconcileErrors', {'reason': 'Conflict'}, '0.1',
+                                                 'semroute reconciles are failing (Conflict)')),
+        ('SemrouteWorkqueueBacklog', '25m', fired('SemrouteWorkqueueBacklog', {}, '500', "semroute's work queue holds 500 routes")),
+        ('SemrouteClassifierErrors', '5m', []),
+        ('SemrouteClassifierErrors', '25m', fired('SemrouteClassifierErrors', {'namespace': 'llm', 'kind': 'pipeline'}, '0.1',
+                                                  'semroute classifiers in llm report pipeline errors')),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / 'rules.yaml').write_text(yaml.safe_dump(rule['spec']))
+        (Path(tmp) / 'test.yaml').write_text(yaml.safe_dump({
+            'rule_files': ['rules.yaml'], 'evaluation_interval': '1m',
+            'tests': [{'interval': '1m', 'input_series': series, 'alert_rule_test': [
+                {'eval_time': t, 'alertname': a, 'exp_alerts': exp} for a, t, exp in cases]}]}))
+        check = subprocess.run([promtool, 'check', 'rules', 'rules.yaml'], cwd=tmp, capture_output=True, text=True)
+        expect(check.returncode == 0, check.stdout + check.stderr)
+        out = subprocess.run([promtool, 'test', 'rules', 'test.yaml'], cwd=tmp, capture_output=True, text=True)
+        expect(out.returncode == 0, out.stdout + out.stderr)
 
 
 @test('a digest pins the image over the tag; classifier.image overrides --classifier-image; classifier.resources are passed')
