@@ -298,3 +298,19 @@ def _():
     bad = subprocess.run([sys.executable, str(ROOT / 'hack/helm-template.py'), '--set-json', '{"image": {"tag": "latest"}}'],
                          capture_output=True, text=True)
     expect(bad.returncode != 0 and '/image/tag' in bad.stderr and not bad.stdout.strip(), f'{bad.returncode} {bad.stderr}')
+
+
+@test('one version everywhere: chart appVersion, default image tag, kustomize image and the render\'s default classifier image')
+def _():
+    chart = yaml.safe_load((CHART / 'Chart.yaml').read_text())
+    values = yaml.safe_load((CHART / 'values.yaml').read_text())
+    image = f'{values["image"]["repository"]}:{values["image"]["tag"]}'
+    expect(values['image']['tag'] == chart['appVersion'], f'image.tag {values["image"]["tag"]} != appVersion {chart["appVersion"]}')
+    renderer = (ROOT / 'Sources/SemanticRouteRender/Renderer.swift').read_text()
+    default_image = re.search(r'defaultClassifierImage\s*=\s*"([^"]+)"', renderer)
+    expect(default_image and default_image.group(1) == image, f'Renderer.Options.defaultClassifierImage is not {image}')
+    kustomization = yaml.safe_load((ROOT / 'manifests/default/kustomization.yaml').read_text())
+    expect([(i['name'], i['newTag']) for i in kustomization['images']] == [(values['image']['repository'], values['image']['tag'])],
+           f'kustomize images: {kustomization["images"]}')
+    kustomize_args = [o for o in kustomized() if o['kind'] == 'Deployment'][0]['spec']['template']['spec']['containers'][0]['args']
+    expect(flag(kustomize_args, 'classifier-image') == [image], f'kustomize --classifier-image: {kustomize_args}')
