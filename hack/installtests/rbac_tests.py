@@ -1,9 +1,11 @@
 """RBAC as kube-apiserver would authorize it (hack/rbac.py): what the operator does is allowed, the rest denied."""
 import os, re, subprocess
-from helmrender import render
+import yaml
+from helmrender import ROOT, render
 from rbac import Authorizer, Request
 from .support import (
-    FORBIDDEN_REQUESTS, NS, OPERATOR, OPERATOR_REQUESTS, Skip, args_of, default, expect, kustomized, req, test,
+    EXPECTED_RULES, FORBIDDEN_REQUESTS, NS, OPERATOR, OPERATOR_REQUESTS, RENDERED_KINDS, Skip, args_of, default, expect,
+    kustomized, req, test,
 )
 
 
@@ -73,3 +75,26 @@ def _():
     text = out.stdout + out.stderr
     unknown = sorted(f for f in passed if not re.search(rf'{re.escape(f)}\b(?!-)', text))
     expect(not unknown, f'the chart passes flags `semroute operator` does not define: {unknown}')
+
+
+@test('every custom resource the RBAC names is a plural some CRD serves (ours or the upstream ones in shared/crds/upstream)')
+def _():
+    upstream = ROOT.parent / 'shared' / 'crds' / 'upstream'
+    if not upstream.is_dir():
+        raise Skip(f'{upstream} not found')
+    served = {}  # (group, plural) -> (kind, subresources)
+    for path in [*upstream.glob('*.yaml'), ROOT / 'crds/semroute.io_semanticroutes.yaml']:
+        for crd in yaml.safe_load_all(path.read_text()):
+            if crd and crd.get('kind') == 'CustomResourceDefinition':
+                spec = crd['spec']
+                subresources = set().union(*[set((v.get('subresources') or {}).keys()) for v in spec['versions']])
+                served[(spec['group'], spec['names']['plural'])] = (spec['names']['kind'], subresources | {'finalizers'})
+    custom = {(g, r) for g, r in EXPECTED_RULES if g in {grp for grp, _ in served}}
+    expect(len(custom) >= 10, f'only {sorted(custom)} are custom resources')
+    for group, resource in custom:
+        plural, _, sub = resource.partition('/')
+        expect((group, plural) in served, f'{resource}.{group}: no CRD serves it')
+        expect(not sub or sub in served[(group, plural)][1], f'{resource}.{group}: the CRD has no {sub} subresource')
+    for kind, (group, resource) in RENDERED_KINDS.items():
+        if (group, resource) in served:
+            expect(served[(group, resource)][0] == kind, f'{resource}.{group} serves {served[(group, resource)][0]}, not {kind}')
