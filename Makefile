@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SAMPLE ?= manifests/samples/mom.yaml
 
-.PHONY: help build test run generate verify golden bench clean
+.PHONY: help build test run generate verify golden bench image chart-test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,13 @@ golden: ## Rewrite the render golden files from the samples (review the diff!)
 
 bench: ## Render benchmark (release build); record results in docs/benchmarks.md
 	$(SWIFT) run -c release semroute-bench render --routes 1000
+
+IMAGE ?= ghcr.io/semroute/semroute:0.1.0
+image: ## Build the container image ($(IMAGE)); needs a Docker engine
+	docker build -t $(IMAGE) .
+
+chart-test: ## Helm chart, kustomize, RBAC, dashboard and Dockerfile checks (needs helm-sdkpy, kubernetes-validate: docs/install.md)
+	python3 hack/test-install.py
 
 clean:
 	rm -rf .build

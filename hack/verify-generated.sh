@@ -17,6 +17,7 @@ check() {  # check FILE COMMAND...
   fi
 }
 check crds/semroute.io_semanticroutes.yaml "$bin" crd
+check charts/semroute/crds/semroute.io_semanticroutes.yaml "$bin" crd
 check docs/api.md "$bin" docs api
 [ $status -eq 0 ] && echo "generated files are up to date"
 exit $status
