@@ -49,7 +49,7 @@ extension MiniLMEncoder {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n32, n32, Int32(headSize), scale,
                                 q, h3, q + hidden, h3, 0, scores + head * n * n, n32)
                 }
-                TensorKernels.softmaxRows(scores, rows: heads * n, columns: n, stride: n)
+                TensorKernels.softmaxRows(scores, rows: heads * n, columns: n)
                 for head in 0..<heads {
                     let v = qkv + offset * 3 * hidden + 2 * hidden + head * headSize
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, Int32(headSize), n32, 1,

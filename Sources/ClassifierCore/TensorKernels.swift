@@ -1,20 +1,24 @@
-/// Vectorised element-wise kernels for the encoder (the matrix products go to CBLAS).
-/// All work on raw float buffers; lengths need not be multiples of the vector width.
+/// Element-wise kernels for the encoder (the matrix products go to CBLAS). Written as plain loops over raw
+/// buffers so the compiler vectorises them; reductions use explicit SIMD accumulators.
 enum TensorKernels {
     typealias Vector = SIMD16<Float>
     static let width = Vector.scalarCount
 
     // MARK: exp and erf
 
-    /// e^x for every lane, relative error ≤ 2e-7 for x in [-87, 88] (inputs outside are clamped).
+    /// e^x for x ≤ 0, relative error ≤ 2e-7 (x below −87 gives about 1e-38 instead of a denormal or 0).
+    /// Branch-free so loops calling it vectorise.
     @inline(__always)
-    static func exp(_ x: Vector) -> Vector {
-        let clamped = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.3))
-        let k = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
-        // r = x - k·ln2, in two parts so r keeps its precision.
+    static func expNonPositive(_ x: Float) -> Float {
+        let clamped = x < -87 ? -87 : x
+        // Round x·log2(e) to the nearest integer k by adding and subtracting 1.5·2^23 (exact for |k| < 2^22);
+        // the low bits of the shifted value are k itself, which builds 2^k without a float-to-int conversion.
+        let shifted = clamped * 1.442_695_04 + 12_582_912
+        let k = shifted - 12_582_912
+        // r = x − k·ln2 in two parts so r keeps its precision; |r| ≤ ln2/2.
         let r = clamped - k * 0.693_145_75 - k * 1.428_606_8e-6
-        // exp(r) for |r| ≤ ln2/2 by its Taylor series to r^7.
-        var p = Vector(repeating: 1.0 / 5040)
+        // e^r by its Taylor series to r^7 (truncation error < 1.2e-7 relative).
+        var p: Float = 1.0 / 5040
         p = p * r + 1.0 / 720
         p = p * r + 1.0 / 120
         p = p * r + 1.0 / 24
@@ -22,54 +26,38 @@ enum TensorKernels {
         p = p * r + 0.5
         p = p * r + 1
         p = p * r + 1
-        let exponent = (SIMD16<Int32>(k, rounding: .towardZero) &+ 127) &<< 23
-        return p * unsafeBitCast(exponent, to: Vector.self)
+        let exponent = (Int32(bitPattern: shifted.bitPattern) &- 0x4B40_0000 &+ 127) &<< 23
+        return p * Float(bitPattern: UInt32(bitPattern: exponent))
     }
 
-    /// erf(x) for every lane, absolute error ≤ 3e-7 (Abramowitz & Stegun 7.1.26).
+    /// erf(x), absolute error ≤ 3e-7 (Abramowitz & Stegun 7.1.26 with the exp above). Branch-free.
     @inline(__always)
-    static func erf(_ x: Vector) -> Vector {
-        let signBit = unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x8000_0000
-        let a = unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: Vector.self)
+    static func erf(_ x: Float) -> Float {
+        let a = Float(bitPattern: x.bitPattern & 0x7FFF_FFFF)
         let t = 1 / (1 + 0.327_591_1 * a)
-        var poly = Vector(repeating: 1.061_405_429)
+        var poly: Float = 1.061_405_429
         poly = poly * t - 1.453_152_027
         poly = poly * t + 1.421_413_741
         poly = poly * t - 0.284_496_736
         poly = poly * t + 0.254_829_592
         poly = poly * t
-        let magnitude = 1 - poly * exp(-(a * a))
-        // Copy the sign of x onto the magnitude.
-        return unsafeBitCast(unsafeBitCast(magnitude, to: SIMD16<UInt32>.self) | signBit, to: Vector.self)
+        let magnitude = 1 - poly * expNonPositive(-(a * a))
+        return Float(bitPattern: magnitude.bitPattern | (x.bitPattern & 0x8000_0000))
     }
 
+    /// The exact (erf-based) GELU: x·Φ(x) = ½x(1 + erf(x/√2)).
     @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>, count: Int) -> Vector {
-        if count >= width { return UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self) }
-        var v = Vector()
-        for i in 0..<count { v[i] = pointer[i] }
-        return v
-    }
-
-    @inline(__always)
-    static func store(_ v: Vector, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
-        if count >= width { UnsafeMutableRawPointer(pointer).storeBytes(of: v, as: Vector.self); return }
-        for i in 0..<count { pointer[i] = v[i] }
+    static func gelu(_ x: Float) -> Float {
+        0.5 * x * (1 + erf(x * 0.707_106_77))
     }
 
     // MARK: Row kernels
 
-    /// x ← GELU(x + bias) with the exact (erf) GELU, for each of `rows` rows of `bias.count` columns.
+    /// x ← GELU(x + bias) for each of `rows` rows of `columns` values.
     static func addBiasGELU(_ x: UnsafeMutablePointer<Float>, rows: Int, bias: UnsafePointer<Float>, columns: Int) {
         for row in 0..<rows {
             let base = x + row * columns
-            var j = 0
-            while j < columns {
-                let n = min(width, columns - j)
-                let v = load(base + j, count: n) + load(bias + j, count: n)
-                store(0.5 * v * (1 + erf(v * 0.707_106_77)), base + j, count: n)
-                j += width
-            }
+            for j in 0..<columns { base[j] = gelu(base[j] + bias[j]) }
         }
     }
 
@@ -80,67 +68,54 @@ enum TensorKernels {
     ) {
         for row in 0..<rows {
             let base = x + row * columns
-            var sum = Vector()
-            var j = 0
-            while j < columns {
-                let n = min(width, columns - j)
-                let v = load(base + j, count: n) + load(bias + j, count: n)
-                store(v, base + j, count: n)
-                sum += v
-                j += width
-            }
-            let mean = sum.sum() / Float(columns)
-            var squares = Vector()
-            j = 0
-            while j < columns {
-                let n = min(width, columns - j)
-                var d = load(base + j, count: n) - mean
-                if n < width { for i in n..<width { d[i] = 0 } }
+            for j in 0..<columns { base[j] += bias[j] }
+            let mean = sum(base, count: columns) / Float(columns)
+            var squares = Vector(), j = 0
+            while j + width <= columns {
+                let d = UnsafeRawPointer(base + j).loadUnaligned(as: Vector.self) - mean
                 squares += d * d
                 j += width
             }
-            let scale = 1 / (squares.sum() / Float(columns) + epsilon).squareRoot()
-            j = 0
-            while j < columns {
-                let n = min(width, columns - j)
-                let v = (load(base + j, count: n) - mean) * scale
-                store(v * load(gamma + j, count: n) + load(beta + j, count: n), base + j, count: n)
-                j += width
-            }
+            var variance = squares.sum()
+            while j < columns { variance += (base[j] - mean) * (base[j] - mean); j += 1 }
+            let scale = 1 / (variance / Float(columns) + epsilon).squareRoot()
+            for j in 0..<columns { base[j] = (base[j] - mean) * scale * gamma[j] + beta[j] }
         }
     }
 
-    /// Row-wise softmax of `rows` rows of `columns` values, each row starting `stride` after the previous.
-    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int, stride: Int) {
+    /// Row-wise softmax of `rows` contiguous rows of `columns` values.
+    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
         for row in 0..<rows {
-            let base = x + row * stride
-            var maximum = Vector(repeating: -.infinity)
-            var j = 0
-            while j < columns {
-                let n = min(width, columns - j)
-                var v = load(base + j, count: n)
-                if n < width { for i in n..<width { v[i] = -.infinity } }
-                maximum = pointwiseMax(maximum, v)
-                j += width
-            }
-            let top = maximum.max()
-            var sum = Vector()
-            j = 0
-            while j < columns {
-                let n = min(width, columns - j)
-                var e = exp(load(base + j, count: n) - top)
-                if n < width { for i in n..<width { e[i] = 0 } }
-                store(e, base + j, count: n)
-                sum += e
-                j += width
-            }
-            let scale = 1 / sum.sum()
-            j = 0
-            while j < columns {
-                let n = min(width, columns - j)
-                store(load(base + j, count: n) * scale, base + j, count: n)
-                j += width
-            }
+            let base = x + row * columns
+            let top = maximum(base, count: columns)
+            for j in 0..<columns { base[j] = expNonPositive(base[j] - top) }
+            let scale = 1 / sum(base, count: columns)
+            for j in 0..<columns { base[j] *= scale }
         }
+    }
+
+    // MARK: Reductions
+
+    static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var accumulator = Vector(), j = 0
+        while j + width <= count {
+            accumulator += UnsafeRawPointer(x + j).loadUnaligned(as: Vector.self)
+            j += width
+        }
+        var total = accumulator.sum()
+        while j < count { total += x[j]; j += 1 }
+        return total
+    }
+
+    static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var accumulator = Vector(repeating: -.infinity), j = 0
+        while j + width <= count {
+            let v = UnsafeRawPointer(x + j).loadUnaligned(as: Vector.self)
+            accumulator.replace(with: v, where: v .> accumulator)
+            j += width
+        }
+        var top = accumulator.max()
+        while j < count { top = Swift.max(top, x[j]); j += 1 }
+        return top
     }
 }

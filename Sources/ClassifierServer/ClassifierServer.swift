@@ -1,1 +1,0 @@
-// ClassifierServer: being built (see docs/architecture.md).
