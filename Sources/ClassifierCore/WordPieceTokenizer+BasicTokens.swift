@@ -36,21 +36,25 @@ extension WordPieceTokenizer {
         return words
     }
 
-    /// Space, tab, newline, carriage return and Unicode space separators (Zs).
+    /// Tab, newline, carriage return and every Unicode White_Space character (the reference's fast tokenizer
+    /// also splits on U+2028 and U+2029, not only on Zs; U+0085 is a control and dropped before this check).
     static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case " ", "\t", "\n", "\r": return true
-        default: return scalar.properties.generalCategory == .spaceSeparator
+        default: return scalar.properties.isWhitespace
         }
     }
 
-    /// Control (Cc) and format (Cf) characters, except tab, newline and carriage return (those are whitespace).
+    /// Control, format, private-use and surrogate characters (Cc, Cf, Co, Cs), which cleaning drops — except tab,
+    /// newline and carriage return. Unassigned code points (Cn) stay, as in the reference (they become `[UNK]`).
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "\t", "\n", "\r": return false
         default:
-            let category = scalar.properties.generalCategory
-            return category == .control || category == .format
+            switch scalar.properties.generalCategory {
+            case .control, .format, .privateUse, .surrogate: return true
+            default: return false
+            }
         }
     }
 
