@@ -15,31 +15,25 @@ extension MiniLMEncoder {
         let t = Int32(tokens), h = Int32(hidden), h3 = Int32(3 * hidden), inter = Int32(intermediate)
 
         // Embeddings: word + position (+ token type 0, added as the LayerNorm's bias).
-        w.wordEmbeddings.withUnsafeBufferPointer { word in
-            w.positionEmbeddings.withUnsafeBufferPointer { position in
-                var row = 0
-                for sequence in sequences {
-                    for (index, id) in sequence.enumerated() {
-                        let out = states + row * hidden
-                        let wordRow = word.baseAddress! + Int(id) * hidden
-                        let positionRow = position.baseAddress! + index * hidden
-                        for j in 0..<hidden { out[j] = wordRow[j] + positionRow[j] }
-                        row += 1
-                    }
-                }
+        var row = 0
+        for sequence in sequences {
+            for (index, id) in sequence.enumerated() {
+                let out = states + row * hidden
+                let word = w.wordEmbeddings.pointer + Int(id) * hidden
+                let position = w.positionEmbeddings.pointer + index * hidden
+                for j in 0..<hidden { out[j] = word[j] + position[j] }
+                row += 1
             }
         }
-        layerNorm(states, rows: tokens, bias: w.tokenTypeEmbedding, gamma: w.embeddingNormWeight, beta: w.embeddingNormBias)
+        TensorKernels.addBiasLayerNorm(states, rows: tokens, columns: hidden, bias: w.tokenTypeEmbedding.pointer,
+                                       gamma: w.embeddingNormWeight.pointer, beta: w.embeddingNormBias.pointer,
+                                       epsilon: w.layerNormEpsilon)
 
         let scale = 1 / Float(headSize).squareRoot()
         for layer in w.layers {
-            // Q, K, V in one product: qkv = states · Wqkvᵀ + b.
-            layer.qkvBias.withUnsafeBufferPointer { bias in
-                for row in 0..<tokens { (qkv + row * 3 * hidden).update(from: bias.baseAddress!, count: 3 * hidden) }
-            }
-            layer.qkvWeight.withUnsafeBufferPointer { weight in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, h3, h, 1, states, h, weight.baseAddress, h, 1, qkv, h3)
-            }
+            // Q, K, V in one product: qkv = states · Wqkv + b (weights stored [in, out]).
+            for row in 0..<tokens { (qkv + row * 3 * hidden).update(from: layer.qkvBias.pointer, count: 3 * hidden) }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, h3, h, 1, states, h, layer.qkvWeight.pointer, h3, 1, qkv, h3)
             // Scaled dot-product attention per sequence and head: softmax(Q Kᵀ / √d) V.
             var offset = 0
             for n in lengths {
@@ -57,24 +51,20 @@ extension MiniLMEncoder {
                 }
                 offset += n
             }
-            // Attention output: residual = LayerNorm(states + context · Woᵀ + bo).
+            // Attention output: residual = LayerNorm(states + context · Wo + bo).
             residual.update(from: states, count: tokens * hidden)
-            layer.outputWeight.withUnsafeBufferPointer { weight in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, h, h, 1, context, h, weight.baseAddress, h, 1, residual, h)
-            }
-            layerNorm(residual, rows: tokens, bias: layer.outputBias, gamma: layer.attentionNormWeight, beta: layer.attentionNormBias)
-            // Feed-forward: states = LayerNorm(residual + GELU(residual · W1ᵀ + b1) · W2ᵀ + b2).
-            layer.intermediateWeight.withUnsafeBufferPointer { weight in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, inter, h, 1, residual, h, weight.baseAddress, h, 0, activations, inter)
-            }
-            layer.intermediateBias.withUnsafeBufferPointer { bias in
-                TensorKernels.addBiasGELU(activations, rows: tokens, bias: bias.baseAddress!, columns: intermediate)
-            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, h, h, 1, context, h, layer.outputWeight.pointer, h, 1, residual, h)
+            TensorKernels.addBiasLayerNorm(residual, rows: tokens, columns: hidden, bias: layer.outputBias.pointer,
+                                           gamma: layer.attentionNormWeight.pointer, beta: layer.attentionNormBias.pointer,
+                                           epsilon: w.layerNormEpsilon)
+            // Feed-forward: states = LayerNorm(residual + GELU(residual · W1 + b1) · W2 + b2).
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, inter, h, 1, residual, h, layer.intermediateWeight.pointer, inter, 0, activations, inter)
+            TensorKernels.addBiasGELU(activations, rows: tokens, bias: layer.intermediateBias.pointer, columns: intermediate)
             states.update(from: residual, count: tokens * hidden)
-            layer.ffnOutputWeight.withUnsafeBufferPointer { weight in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, t, h, inter, 1, activations, inter, weight.baseAddress, inter, 1, states, h)
-            }
-            layerNorm(states, rows: tokens, bias: layer.ffnOutputBias, gamma: layer.outputNormWeight, beta: layer.outputNormBias)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, h, inter, 1, activations, inter, layer.ffnOutputWeight.pointer, h, 1, states, h)
+            TensorKernels.addBiasLayerNorm(states, rows: tokens, columns: hidden, bias: layer.ffnOutputBias.pointer,
+                                           gamma: layer.outputNormWeight.pointer, beta: layer.outputNormBias.pointer,
+                                           epsilon: w.layerNormEpsilon)
         }
 
         // Mean pooling over each sequence's tokens, then L2 normalisation.
@@ -95,16 +85,5 @@ extension MiniLMEncoder {
             offset += n
         }
         return embeddings
-    }
-
-    private func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, bias: [Float], gamma: [Float], beta: [Float]) {
-        bias.withUnsafeBufferPointer { bias in
-            gamma.withUnsafeBufferPointer { gamma in
-                beta.withUnsafeBufferPointer { beta in
-                    TensorKernels.addBiasLayerNorm(x, rows: rows, columns: weights.hidden, bias: bias.baseAddress!,
-                                                   gamma: gamma.baseAddress!, beta: beta.baseAddress!, epsilon: weights.layerNormEpsilon)
-                }
-            }
-        }
     }
 }
