@@ -15,8 +15,12 @@ public final class MiniLMEncoder: TextEncoder {
     private let pool = Mutex<[EncoderWorkspace]>([])
     /// Idle workspaces kept for reuse; more concurrent callers get temporary ones.
     private static let pooledWorkspaces = 4
-    /// A batch is run in chunks of at most this many tokens, which bounds the workspace size.
-    static let batchTokenBudget = 4096
+    /// Workspaces grown beyond this many tokens (by batches) are freed after use instead of pooled, so a
+    /// one-off batch does not pin tens of MiB.
+    private static let pooledTokenCapacity = 512
+    /// A batch is run in chunks of at most this many tokens (bounds the workspace to about 30 MiB; products
+    /// of this height already run at full speed).
+    static let batchTokenBudget = 2048
 
     public var dimension: Int { weights.hidden }
 
@@ -70,8 +74,10 @@ public final class MiniLMEncoder: TextEncoder {
         let workspace = pool.withLock { $0.popLast() }
             ?? EncoderWorkspace(hidden: weights.hidden, intermediate: weights.intermediate, heads: weights.heads)
         defer {
-            pool.withLock { idle in
-                if idle.count < Self.pooledWorkspaces { idle.append(workspace) }
+            if workspace.tokenCapacity <= Self.pooledTokenCapacity {
+                pool.withLock { idle in
+                    if idle.count < Self.pooledWorkspaces { idle.append(workspace) }
+                }
             }
         }
         return body(workspace)

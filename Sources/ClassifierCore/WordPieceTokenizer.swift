@@ -53,11 +53,10 @@ public struct WordPieceTokenizer: Sendable {
     }
 
     /// Token ids for `text`: `[CLS]`, the word pieces, `[SEP]`, truncated so the whole sequence (specials
-    /// included) has at most `maxTokens` ids (`maxTokens` ≥ 2).
+    /// included) has at most `maxTokens` ids (values below 2 still keep `[CLS]` and `[SEP]`).
     public func encode(_ text: String, maxTokens: Int = 512) -> [Int32] {
-        precondition(maxTokens >= 2, "maxTokens must leave room for [CLS] and [SEP]")
         var ids: [Int32] = [classID]
-        let budget = maxTokens - 1
+        let budget = max(maxTokens, 2) - 1
         outer: for word in Self.basicTokens(text) {
             for id in wordPieces(word) {
                 if ids.count == budget { break outer }
@@ -68,7 +67,7 @@ public struct WordPieceTokenizer: Sendable {
         return ids
     }
 
-    /// The word-piece tokens (strings, without specials) for `text`; for inspection and tests.
+    /// The word-piece tokens (strings, without specials) for `text`; for inspection and tests (not fast).
     public func tokens(_ text: String) -> [String] {
         let reverse = Dictionary(uniqueKeysWithValues: vocabulary.map { ($0.value, $0.key) })
         return Self.basicTokens(text).flatMap { wordPieces($0) }.map { reverse[$0] ?? "[UNK]" }
