@@ -30,19 +30,26 @@ enum TensorKernels {
         return p * Float(bitPattern: UInt32(bitPattern: exponent))
     }
 
-    /// erf(x), absolute error ≤ 3e-7 (Abramowitz & Stegun 7.1.26 with the exp above). Branch-free.
+    /// erf(x) as 1 − 1/(1 + a₁x + … + a₆x⁶)¹⁶ (Abramowitz & Stegun 7.1.28): only multiplications and one
+    /// division, about twice as fast as the exp-based 7.1.26. Absolute error ≤ 2e-6 in Float (≤ 9e-7 in the
+    /// GELU built on it). Branch-free.
     @inline(__always)
     static func erf(_ x: Float) -> Float {
-        let a = Float(bitPattern: x.bitPattern & 0x7FFF_FFFF)
-        let t = 1 / (1 + 0.327_591_1 * a)
-        var poly: Float = 1.061_405_429
-        poly = poly * t - 1.453_152_027
-        poly = poly * t + 1.421_413_741
-        poly = poly * t - 0.284_496_736
-        poly = poly * t + 0.254_829_592
-        poly = poly * t
-        let magnitude = 1 - poly * expNonPositive(-(a * a))
-        return Float(bitPattern: magnitude.bitPattern | (x.bitPattern & 0x8000_0000))
+        let magnitude = Float(bitPattern: x.bitPattern & 0x7FFF_FFFF)
+        let a = magnitude > 6 ? 6 : magnitude  // erf(6) = 1 in Float; keeps the 16th power finite
+        var p: Float = 0.000_043_063_8
+        p = p * a + 0.000_276_567_2
+        p = p * a + 0.000_152_014_3
+        p = p * a + 0.009_270_527_2
+        p = p * a + 0.042_282_012_3
+        p = p * a + 0.070_523_078_4
+        p = p * a + 1
+        var q = p * p
+        q = q * q
+        q = q * q
+        q = q * q
+        let result = 1 - 1 / q
+        return Float(bitPattern: result.bitPattern | (x.bitPattern & 0x8000_0000))
     }
 
     /// The exact (erf-based) GELU: x·Φ(x) = ½x(1 + erf(x/√2)).
