@@ -69,7 +69,7 @@ struct ClassifierServerHarness {
         configure(&options)
         let registry = PrometheusCollectorRegistry()
         var logger = Logger(label: "test.classifier")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["SEMROUTE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let server = ClassifierServer(options: options, logger: logger, metricsFactory: PrometheusMetricsFactory(registry: registry),
                                       metricsExposition: { registry.emitToBuffer() }) { config in
             try ClassifierPipeline(config: config, encoder: encoder, heads: nil)
