@@ -75,6 +75,8 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,6 +107,11 @@ let package = Package(
             "KubeCore", "KubeClient", "KubeLocal", "SemanticRouteAPI", "SemanticRouteRender",
             "ClassifierConfig", "ClassifierCore", "ClassifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // `semroute-bench extproc` plays Envoy's side of the ext_proc stream.
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeLocal", "KubeCore"]),
@@ -126,7 +133,11 @@ let package = Package(
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
-        ]),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], exclude: ["python"]),
         // Runs the built `semroute` binary as a user would (exit codes, stdout vs stderr).
         .testTarget(name: "SemrouteCLITests", dependencies: ["semroute"]),
     ]

@@ -1,0 +1,7 @@
+/// Carries what the semantic cache needs from the request phase to the response phase of one request.
+/// Opaque to the server: keep it with the stream and pass it to
+/// ``ClassifierPipeline/recordResponse(_:status:body:)``.
+public struct CacheToken: Sendable {
+    let embedding: [Float]
+    let decision: String
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// An OpenAI chat-completions request body, parsed for classification and rewriting.
+///
+/// Which text is classified: the **last user message** (its string content, or the `text` parts of an
+/// array content joined by newlines). Routing follows the turn being answered; earlier turns would drag a
+/// conversation that changes subject towards its old topic. Safety (PII, jailbreak) looks further: PII in
+/// every message's text, jailbreak patterns in every user message.
+struct ChatRequest {
+    /// The whole body (always an object).
+    var json: ChatJSON
+    var model: String
+    /// `stream: true`: never served from or stored in the semantic cache.
+    var stream: Bool
+    /// The text of the last user message ("" when there is none).
+    var prompt: String
+    /// The text of every user message, oldest first.
+    var userTexts: [String]
+    /// The text of every message of any role (for PII), oldest first.
+    var allTexts: [String]
+
+    enum ParseError: Error, Equatable {
+        case notJSON(String)
+        case notAnObject
+        case noModel
+    }
+
+    init(body: [UInt8]) throws(ParseError) {
+        let json: ChatJSON
+        do {
+            json = try ChatJSON.parse(body)
+        } catch {
+            throw .notJSON(error.description)
+        }
+        guard case .object = json else { throw .notAnObject }
+        guard let model = json["model"]?.stringValue else { throw .noModel }
+        self.json = json
+        self.model = model
+        self.stream = json["stream"]?.boolValue ?? false
+        var userTexts: [String] = []
+        var allTexts: [String] = []
+        for message in json["messages"]?.arrayValue ?? [] {
+            guard let text = Self.text(of: message["content"]) else { continue }
+            allTexts.append(text)
+            if message["role"]?.stringValue == "user" { userTexts.append(text) }
+        }
+        self.userTexts = userTexts
+        self.allTexts = allTexts
+        self.prompt = userTexts.last ?? ""
+    }
+
+    /// The text of a message's `content`: a string, or the `text` of its `{"type":"text"}` parts.
+    static func text(of content: ChatJSON?) -> String? {
+        switch content {
+        case .string(let s)?: return s
+        case .array(let parts)?:
+            let texts = parts.compactMap { part -> String? in
+                guard part["type"]?.stringValue == "text" else { return nil }
+                return part["text"]?.stringValue
+            }
+            return texts.isEmpty ? nil : texts.joined(separator: "\n")
+        default: return nil
+        }
+    }
+
+    /// True for `/v1/chat/completions` and any prefix ending in it (`/openai/v1/chat/completions`),
+    /// ignoring a query string or fragment and one trailing slash.
+    static func isChatCompletionsPath(_ path: String) -> Bool {
+        var p = Substring(path)
+        if let cut = p.firstIndex(where: { $0 == "?" || $0 == "#" }) { p = p[..<cut] }
+        if p.hasSuffix("/") { p = p.dropLast() }
+        return p.hasSuffix("/v1/chat/completions")
+    }
+
+    /// True when a content-type header is absent or names JSON (`application/json`, `…+json`).
+    static func isJSONContentType(_ contentType: String?) -> Bool {
+        guard let contentType else { return true }
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return media.isEmpty || media == "application/json" || media.hasSuffix("+json")
+    }
+}

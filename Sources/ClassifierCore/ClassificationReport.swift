@@ -1,0 +1,59 @@
+/// The answer of `POST /v1/classify` (``ClassifierPipeline/classify(body:)``): every signal computed
+/// eagerly (unlike the request path, which computes embedding-based signals only when a decision needs
+/// them), the decision and its alias, and what safety would do. Encodes to JSON with camelCase keys.
+public struct ClassificationReport: Sendable, Encodable {
+    /// The text the signals were computed on (the last user message).
+    public var text: String
+    public var signals: Signals
+    /// The decision name, or `default` when none matched (also set when blocked: what would have run).
+    public var decision: String
+    public var alias: String
+    /// `pii` or `jailbreak` when the request would be refused with 403; nil otherwise.
+    public var blocked: String?
+    /// PII entity types that would be redacted (Redact policy).
+    public var redacted: [String]
+    public var timings: StageTimings
+
+    public struct Signals: Sendable, Encodable {
+        /// Names of decisions whose keyword condition (any of them in the condition tree) matched.
+        public var keywordMatches: [String]
+        /// The domain head's label and per-label probabilities; nil without an encoder or head.
+        public var domain: DomainScore?
+        /// Per decision with example utterances: the highest cosine similarity to its utterances.
+        public var examples: [ExampleScore]
+        public var pii: [PIIFinding]
+        public var jailbreak: JailbreakScore
+        public var structure: StructureSignals
+    }
+
+    public struct DomainScore: Sendable, Encodable, Hashable {
+        public var label: String
+        public var probability: Double
+        /// All labels with their probabilities, highest first.
+        public var scores: [LabelScore]
+    }
+
+    public struct LabelScore: Sendable, Encodable, Hashable {
+        public var label: String
+        public var probability: Double
+    }
+
+    public struct ExampleScore: Sendable, Encodable, Hashable {
+        public var decision: String
+        public var similarity: Double
+        public var threshold: Double
+    }
+
+    public struct PIIFinding: Sendable, Encodable, Hashable {
+        /// `EMAIL`, `PHONE`, `CREDIT_CARD`, `US_SSN`, `IP_ADDRESS` or `IBAN`.
+        public var entity: String
+        public var count: Int
+    }
+
+    public struct JailbreakScore: Sendable, Encodable, Hashable {
+        /// 0...1; at or above the configured threshold counts as a jailbreak.
+        public var score: Double
+        /// The pattern families that fired.
+        public var patterns: [String]
+    }
+}

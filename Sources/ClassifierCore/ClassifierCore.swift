@@ -1,1 +1,0 @@
-// ClassifierCore: being built (see docs/architecture.md).

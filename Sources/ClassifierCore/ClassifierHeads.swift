@@ -1,0 +1,62 @@
+import Foundation
+
+/// The trained heads the classifier scores embeddings with (today: the domain head), loaded from a
+/// directory holding `domain.json` + `domain.bin` written by `hack/train-domain-head.py`. The repository
+/// commits them under `heads/`; ``HeadsLocation`` finds that folder.
+public struct ClassifierHeads: Sendable {
+    let domain: DomainHead
+
+    /// Loads and checks every head in `directory`. Throws ``HeadsError`` naming the file and the problem.
+    public init(directory: String) throws {
+        domain = try DomainHead(directory: directory)
+    }
+
+    init(domain: DomainHead) {
+        self.domain = domain
+    }
+
+    /// The domain labels the head predicts (the 14 MMLU-Pro categories).
+    public var domainLabels: [String] { domain.labels }
+
+    /// Held-out accuracy recorded by the training script, when present.
+    public var domainHeldOutAccuracy: Double? { domain.heldOutAccuracy }
+}
+
+/// A head file that is missing or malformed.
+public struct HeadsError: Error, CustomStringConvertible, Equatable {
+    public var file: String
+    public var reason: String
+    public var description: String { "classifier head \(file): \(reason)" }
+}
+
+/// Finds the folder holding the classifier heads.
+public enum HeadsLocation {
+    /// Environment variable naming the heads folder when no explicit path is given.
+    public static let environmentVariable = "SEMROUTE_HEADS_DIR"
+    /// Where the heads are committed, relative to the repository root (and where the image puts them,
+    /// relative to the working directory).
+    public static let repositoryRelativePath = "heads"
+
+    /// `explicit` when given, else `$SEMROUTE_HEADS_DIR`, else the first `heads/domain.json` found in
+    /// `searchFrom` or one of its parents, else `<searchFrom>/heads` (loading then names the missing file).
+    public static func resolve(
+        explicit: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        searchFrom: String = FileManager.default.currentDirectoryPath
+    ) -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty { return fromEnvironment }
+        var directory = URL(fileURLWithPath: searchFrom, isDirectory: true).standardizedFileURL
+        while true {
+            let candidate = directory.appendingPathComponent(repositoryRelativePath, isDirectory: true)
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("domain.json").path) {
+                return candidate.path
+            }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { break }
+            directory = parent
+        }
+        return URL(fileURLWithPath: searchFrom, isDirectory: true)
+            .appendingPathComponent(repositoryRelativePath, isDirectory: true).standardizedFileURL.path
+    }
+}

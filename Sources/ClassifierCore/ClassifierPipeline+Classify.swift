@@ -1,0 +1,71 @@
+/// A body `/v1/classify` cannot classify.
+public struct ClassifyError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public var description: String { message }
+}
+
+extension ClassifierPipeline {
+    /// `POST /v1/classify`: the pipeline on an OpenAI chat body, whatever its `model`, with every signal
+    /// computed (embedding-based ones too, when an encoder is loaded) and explained. Nothing is rewritten,
+    /// cached or blocked; `blocked` says what the request path would do. Throws ``ClassifyError`` when the
+    /// body is not a JSON object.
+    public func classify(body: [UInt8]) throws -> ClassificationReport {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let request: ChatRequest
+        do {
+            request = try ChatRequest(body: body)
+        } catch {
+            switch error {
+            case .notJSON(let reason): throw ClassifyError(message: "body is not JSON: \(reason)")
+            case .notAnObject: throw ClassifyError(message: "body must be a JSON object (an OpenAI chat-completions request)")
+            case .noModel:
+                // The model does not matter here; re-parse with a placeholder.
+                var patched = (try? ChatJSON.parse(body)) ?? .object([])
+                patched.set("model", .string(config.models[0]))
+                return try classify(body: patched.bytes)
+            }
+        }
+        var timings = StageTimings()
+        var mark = clock.now
+        timings.parseMicros = Self.micros(mark - start)
+
+        let verdict = safetyVerdict(request)
+        let piiCounts: [ClassificationReport.PIIFinding] = {
+            guard let piiDetector else { return [] }
+            var counts: [PIIEntity: Int] = [:]
+            for text in request.allTexts { for m in piiDetector.find(in: text) { counts[m.entity, default: 0] += 1 } }
+            return counts.keys.sorted().map { ClassificationReport.PIIFinding(entity: $0.rawValue, count: counts[$0]!) }
+        }()
+        let jailbreak = JailbreakDetector().score(request.userTexts)
+        timings.safetyMicros = Self.micros(clock.now - mark)
+        mark = clock.now
+
+        let signals = SignalContext(prompt: request.prompt, encoder: encoder, domainHead: domainHead, exampleSets: exampleSets)
+        let chosen = decisions.first { $0.condition.holds(signals) }
+        // Everything else, eagerly, for the report.
+        var domain: ClassificationReport.DomainScore?
+        if let p = signals.domainProbabilities(), let head = domainHead {
+            let scores = zip(head.labels, p).map { ClassificationReport.LabelScore(label: $0, probability: Double($1)) }
+                .sorted { $0.probability > $1.probability }
+            domain = ClassificationReport.DomainScore(label: scores[0].label, probability: scores[0].probability, scores: scores)
+        }
+        let examples = exampleSets.indices.map { i in
+            ClassificationReport.ExampleScore(decision: exampleSets[i].decision, similarity: Double(signals.exampleSimilarity(i)),
+                                              threshold: exampleSets[i].threshold)
+        }
+        let keywordMatches = decisions.filter { $0.condition.anyKeywordMatches(signals.prompt) }.map(\.name)
+        timings.encoderMicros = signals.encoderDuration.map(Self.micros)
+        timings.decisionMicros = max(0, Self.micros(clock.now - mark) - (timings.encoderMicros ?? 0))
+        timings.totalMicros = Self.micros(clock.now - start)
+
+        let redacted = piiAction == .redact ? verdict.piiFound.map(\.rawValue) : []
+        return ClassificationReport(
+            text: request.prompt,
+            signals: .init(keywordMatches: keywordMatches, domain: domain, examples: examples, pii: piiCounts,
+                           jailbreak: .init(score: jailbreak.score, patterns: jailbreak.families),
+                           structure: StructureSignals(prompt: request.prompt, userTurns: request.userTexts.count)),
+            decision: chosen?.name ?? "default", alias: chosen?.alias ?? config.defaultAlias,
+            blocked: verdict.block?.rawValue, redacted: redacted, timings: timings)
+    }
+}

@@ -1,0 +1,144 @@
+extension ClassifierPipeline {
+    /// The request phase of ext_proc. `path` is `:path` (query string allowed), `contentType` the request's
+    /// content-type header (nil when absent), `body` the whole buffered request body. Never throws, never
+    /// crashes on input: anything that is not a chat-completions request for this route passes through.
+    public func processRequest(path: String, contentType: String?, body: [UInt8]) -> RequestOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard ChatRequest.isChatCompletionsPath(path) else { return .passThrough(.notChatCompletions) }
+        guard ChatRequest.isJSONContentType(contentType) else { return .passThrough(.notJSONContentType) }
+        let request: ChatRequest
+        do {
+            request = try ChatRequest(body: body)
+        } catch {
+            switch error {
+            case .notJSON, .notAnObject: return .passThrough(.notJSON)
+            case .noModel: return .passThrough(.noModel)
+            }
+        }
+        guard models.contains(request.model) else { return .passThrough(.otherModel) }
+        var timings = StageTimings()
+        var mark = clock.now
+        timings.parseMicros = Self.micros(mark - start)
+
+        // Safety first.
+        if piiDetector != nil || jailbreakAction != .off {
+            let verdict = safetyVerdict(request)
+            timings.safetyMicros = Self.micros(clock.now - mark)
+            mark = clock.now
+            if let block = verdict.block {
+                timings.totalMicros = Self.micros(clock.now - start)
+                return .respond(Self.blockReply(block, entities: verdict.piiFound, timings: timings))
+            }
+        }
+
+        // Decisions.
+        let signals = SignalContext(prompt: request.prompt, encoder: encoder, domainHead: domainHead, exampleSets: exampleSets)
+        let chosen = decisions.first { $0.condition.holds(signals) }
+        let decisionName = chosen?.name ?? "default"
+        let alias = chosen?.alias ?? config.defaultAlias
+
+        // Semantic cache (not for streams: a cached JSON body cannot answer an SSE request).
+        var cacheToken: CacheToken?
+        if let cache, !request.stream {
+            let embedding = signals.embedding()
+            let cacheStart = clock.now
+            if let embedding {
+                if let hit = cache.lookup(embedding, decision: decisionName) {
+                    timings.cacheMicros = Self.micros(clock.now - cacheStart)
+                    timings.encoderMicros = signals.encoderDuration.map(Self.micros)
+                    timings.decisionMicros = Self.micros(cacheStart - mark) - (timings.encoderMicros ?? 0)
+                    timings.totalMicros = Self.micros(clock.now - start)
+                    return .respond(ImmediateReply(
+                        status: 200,
+                        headers: [HeaderField("content-type", "application/json"), HeaderField("x-semroute-decision", decisionName),
+                                  HeaderField("x-semroute-cache", "hit")],
+                        body: hit, reason: .cacheHit, decision: decisionName, timings: timings))
+                }
+                cacheToken = CacheToken(embedding: embedding, decision: decisionName)
+            }
+            timings.cacheMicros = Self.micros(clock.now - cacheStart)
+            timings.decisionMicros = Self.micros(cacheStart - mark)
+        } else {
+            timings.decisionMicros = Self.micros(clock.now - mark)
+        }
+        timings.encoderMicros = signals.encoderDuration.map(Self.micros)
+        if let e = timings.encoderMicros, let d = timings.decisionMicros { timings.decisionMicros = max(0, d - e) }
+
+        // Rewrite.
+        mark = clock.now
+        let redactor = piiAction == .redact ? piiDetector : nil
+        let (json, redacted) = request.rewritten(alias: alias, reasoningEffort: chosen?.reasoningEffort,
+                                                 systemPrompt: chosen?.systemPrompt, redactor: redactor)
+        let newBody = json.bytes
+        var headers = [HeaderField("x-semroute-decision", decisionName)]
+        let domain = signals.computedDomainLabel
+        if let domain { headers.append(HeaderField("x-semroute-domain", domain)) }
+        headers.append(HeaderField("content-length", String(newBody.count)))
+        timings.rewriteMicros = Self.micros(clock.now - mark)
+        timings.totalMicros = Self.micros(clock.now - start)
+        return .rewrite(RequestRewrite(body: newBody, headers: headers, decision: decisionName, alias: alias, domain: domain,
+                                       redacted: redacted.map(\.rawValue), cacheToken: cacheToken, timings: timings,
+                                       shadowEligible: chosen != nil))
+    }
+
+    /// The response phase: stores a 200 JSON response for the request that carried `token` in the
+    /// semantic cache. Anything else (other statuses, SSE or non-JSON bodies, cache off) is ignored.
+    public func recordResponse(_ token: CacheToken, status: Int, body: [UInt8]) {
+        guard let cache, status == 200 else { return }
+        guard let first = body.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
+              first == UInt8(ascii: "{") else { return }
+        cache.insert(token.embedding, decision: token.decision, body: body)
+    }
+
+    struct SafetyVerdict {
+        var block: ImmediateReply.Reason?
+        var piiFound: [PIIEntity] = []
+        var jailbreakScore: Double = 0
+        var jailbreakFamilies: [String] = []
+    }
+
+    func safetyVerdict(_ request: ChatRequest) -> SafetyVerdict {
+        var verdict = SafetyVerdict()
+        if let piiDetector {
+            var found = Set<PIIEntity>()
+            for text in request.allTexts { found.formUnion(piiDetector.find(in: text).map(\.entity)) }
+            verdict.piiFound = found.sorted()
+            if piiAction == .block, !found.isEmpty { verdict.block = .pii }
+        }
+        if jailbreakAction != .off {
+            let (score, families) = JailbreakDetector().score(request.userTexts)
+            verdict.jailbreakScore = score
+            verdict.jailbreakFamilies = families
+            if verdict.block == nil, jailbreakAction == .block, score >= jailbreakThreshold { verdict.block = .jailbreak }
+        }
+        return verdict
+    }
+
+    static func blockReply(_ reason: ImmediateReply.Reason, entities: [PIIEntity], timings: StageTimings) -> ImmediateReply {
+        let message: String
+        let code: String
+        if reason == .pii {
+            message = "The request was blocked because it contains personal data (\(entities.map(\.rawValue).joined(separator: ", ")))."
+            code = "pii_detected"
+        } else {
+            message = "The request was blocked because it looks like a jailbreak or prompt-injection attempt."
+            code = "jailbreak_detected"
+        }
+        let body = ChatJSON.object([("error", .object([
+            ("message", .string(message)), ("type", .string("invalid_request_error")), ("param", .null), ("code", .string(code)),
+        ]))]).bytes
+        return ImmediateReply(status: 403,
+                              headers: [HeaderField("content-type", "application/json"), HeaderField("x-semroute-blocked", reason.rawValue)],
+                              body: body, reason: reason, decision: nil, timings: timings)
+    }
+
+    static func micros(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12
+    }
+}
+
+extension SignalContext {
+    /// The domain label if some evaluated decision computed it (never computes it itself).
+    var computedDomainLabel: String? { hasDomain ? domainLabel() : nil }
+}

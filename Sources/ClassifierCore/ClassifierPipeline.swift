@@ -1,0 +1,206 @@
+import ClassifierConfig
+
+/// The classifier for one ``ClassifierConfig``: request parsing, safety, signals, decisions, body rewrite
+/// and the semantic cache. Immutable after init except the cache; safe to share across tasks. On a config
+/// reload build a new pipeline and swap it in (the cache then starts empty).
+///
+/// Order of work for one request: path/content-type/JSON/model checks (pass through when not ours) →
+/// safety (PII, jailbreak: block → 403) → decisions by priority, first match wins, signals computed
+/// lazily (a keyword-only route never runs the encoder) → semantic cache (when on, non-streaming) →
+/// rewrite.
+public final class ClassifierPipeline: Sendable {
+    public let config: ClassifierConfig
+    let encoder: (any TextEncoder)?
+    let domainHead: DomainHead?
+    let decisions: [CompiledDecision]
+    let exampleSets: [ExampleSet]
+    let models: Set<String>
+    let piiDetector: PIIDetector?
+    let piiAction: SafetyAction
+    let jailbreakAction: SafetyAction
+    let jailbreakThreshold: Double
+    let cache: SemanticCache?
+
+    enum SafetyAction: String { case block = "Block", redact = "Redact", allow = "Allow", off }
+
+    struct CompiledDecision: Sendable {
+        var name: String
+        var alias: String
+        var condition: DecisionCondition
+        var reasoningEffort: String?
+        var systemPrompt: String?
+    }
+
+    /// The default monotonic time source of the cache.
+    public static let monotonicNow: @Sendable () -> Duration = {
+        let origin = ContinuousClock.now
+        return { origin.duration(to: .now) }
+    }()
+
+    /// Compiles `config`: checks every field, compiles keyword regexes, embeds every decision's example
+    /// utterances once. `encoder` may be nil only when no decision uses `domains` or `examples` and the
+    /// cache is off; `heads` may be nil only when no decision uses `domains`. `now` is the cache's monotonic
+    /// clock (inject one in tests). Throws ``ClassifierConfigError`` naming the bad field.
+    public init(config: ClassifierConfig, encoder: (any TextEncoder)?, heads: ClassifierHeads?,
+                now: @escaping @Sendable () -> Duration = ClassifierPipeline.monotonicNow) throws {
+        guard config.version == ClassifierConfig.currentVersion else {
+            throw ClassifierConfigError(field: "version", reason: "unsupported version \(config.version) (this classifier reads \(ClassifierConfig.currentVersion))")
+        }
+        guard !config.models.isEmpty, config.models.allSatisfy({ !$0.isEmpty }) else {
+            throw ClassifierConfigError(field: "models", reason: "must name at least one non-empty model")
+        }
+        guard !config.defaultAlias.isEmpty else {
+            throw ClassifierConfigError(field: "defaultAlias", reason: "must not be empty")
+        }
+        self.config = config
+        self.encoder = encoder
+        self.domainHead = heads?.domain
+        self.models = Set(config.models)
+        let labels = Set(heads?.domainLabels ?? DomainLabels.all)
+
+        var compiler = ConditionCompiler(encoder: encoder, hasDomainHead: heads != nil, labels: labels)
+        var decisions: [CompiledDecision] = []
+        for (i, rule) in config.decisions.enumerated() {
+            let field = "decisions[\(i)]"
+            guard !rule.name.isEmpty, !rule.alias.isEmpty else {
+                throw ClassifierConfigError(field: field, reason: "name and alias must not be empty")
+            }
+            if let effort = rule.reasoningEffort, !["minimal", "low", "medium", "high"].contains(effort) {
+                throw ClassifierConfigError(field: "\(field).reasoningEffort", reason: "must be one of minimal, low, medium, high (got \(effort))")
+            }
+            let condition = try compiler.compile(rule.when, decision: rule.name, field: "\(field).when")
+            decisions.append(CompiledDecision(name: rule.name, alias: rule.alias, condition: condition,
+                                              reasoningEffort: rule.reasoningEffort, systemPrompt: rule.systemPrompt))
+        }
+        self.decisions = decisions
+        self.exampleSets = compiler.exampleSets
+
+        let safety = config.safety
+        let piiAction = try Self.action(safety?.piiAction, allowed: [.block, .redact, .allow], field: "safety.piiAction")
+        var entities = Set<PIIEntity>()
+        for (i, name) in (safety?.piiEntities ?? []).enumerated() {
+            guard let e = PIIEntity(rawValue: name) else {
+                throw ClassifierConfigError(field: "safety.piiEntities[\(i)]",
+                                            reason: "unknown entity \(name) (one of \(PIIEntity.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            entities.insert(e)
+        }
+        self.piiAction = piiAction
+        self.piiDetector = piiAction == .off ? nil : PIIDetector(entities: entities.isEmpty ? Set(PIIEntity.allCases) : entities)
+        self.jailbreakAction = try Self.action(safety?.jailbreakAction, allowed: [.block, .allow], field: "safety.jailbreakAction")
+        let threshold = safety?.jailbreakThreshold ?? 0.8
+        guard (0...1).contains(threshold) else {
+            throw ClassifierConfigError(field: "safety.jailbreakThreshold", reason: "must be between 0 and 1 (got \(threshold))")
+        }
+        self.jailbreakThreshold = threshold
+
+        if let c = config.cache {
+            guard encoder != nil else {
+                throw ClassifierConfigError(field: "cache", reason: "the semantic cache needs the sentence encoder, but no model is loaded")
+            }
+            guard (0...1).contains(c.similarityThreshold) else {
+                throw ClassifierConfigError(field: "cache.similarityThreshold", reason: "must be between 0 and 1 (got \(c.similarityThreshold))")
+            }
+            guard c.ttlSeconds > 0, c.ttlSeconds.isFinite else {
+                throw ClassifierConfigError(field: "cache.ttlSeconds", reason: "must be positive (got \(c.ttlSeconds))")
+            }
+            guard c.maxEntries > 0 else {
+                throw ClassifierConfigError(field: "cache.maxEntries", reason: "must be positive (got \(c.maxEntries))")
+            }
+            cache = SemanticCache(similarityThreshold: c.similarityThreshold, ttl: .milliseconds(Int64(c.ttlSeconds * 1000)),
+                                  maxEntries: c.maxEntries, now: now)
+        } else {
+            cache = nil
+        }
+    }
+
+    static func action(_ value: String?, allowed: [SafetyAction], field: String) throws -> SafetyAction {
+        guard let value else { return .off }
+        guard let action = SafetyAction(rawValue: value), allowed.contains(action) else {
+            throw ClassifierConfigError(field: field, reason: "must be one of \(allowed.map(\.rawValue).joined(separator: ", ")) (got \(value))")
+        }
+        return action
+    }
+
+    /// True when some decision needs the encoder (domains or examples) or the cache is on.
+    public var usesEncoder: Bool { cache != nil || decisions.contains { $0.condition.usesEmbedding } }
+}
+
+/// The 14 MMLU-Pro categories the domain head predicts.
+enum DomainLabels {
+    static let all = ["biology", "business", "chemistry", "computer science", "economics", "engineering", "health",
+                      "history", "law", "math", "other", "philosophy", "physics", "psychology"]
+}
+
+/// Compiles config conditions, embedding example utterances as it meets them.
+struct ConditionCompiler {
+    let encoder: (any TextEncoder)?
+    let hasDomainHead: Bool
+    let labels: Set<String>
+    var exampleSets: [ExampleSet] = []
+
+    init(encoder: (any TextEncoder)?, hasDomainHead: Bool, labels: Set<String>) {
+        self.encoder = encoder
+        self.hasDomainHead = hasDomainHead
+        self.labels = labels
+    }
+
+    mutating func compile(_ c: ClassifierConfig.Condition, decision: String, field: String) throws -> DecisionCondition {
+        var out = DecisionCondition(keywords: nil, domains: nil, examples: nil, anyOf: [], allOf: [], not: [])
+        var members = 0
+        if let k = c.keywords {
+            guard !(k.any.isEmpty && k.all.isEmpty && k.regex.isEmpty) else {
+                throw ClassifierConfigError(field: "\(field).keywords", reason: "set at least one of any, all or regex")
+            }
+            do {
+                out.keywords = try KeywordMatcher(k)
+            } catch {
+                throw ClassifierConfigError(field: "\(field).keywords.regex[\(error.index)]",
+                                            reason: "decision \(decision): invalid regular expression: \(error.reason)")
+            }
+            members += 1
+        }
+        if let d = c.domains {
+            guard !d.isEmpty else { throw ClassifierConfigError(field: "\(field).domains", reason: "must not be empty") }
+            for (i, label) in d.enumerated() where !labels.contains(label) {
+                throw ClassifierConfigError(field: "\(field).domains[\(i)]",
+                                            reason: "unknown domain \(label) (one of \(labels.sorted().joined(separator: ", ")))")
+            }
+            guard encoder != nil, hasDomainHead else {
+                throw ClassifierConfigError(field: "\(field).domains",
+                                            reason: "decision \(decision) needs the sentence encoder and the domain head, but \(encoder == nil ? "no model" : "no domain head") is loaded")
+            }
+            out.domains = Set(d)
+            members += 1
+        }
+        if let e = c.examples {
+            guard let encoder else {
+                throw ClassifierConfigError(field: "\(field).examples", reason: "decision \(decision) needs the sentence encoder, but no model is loaded")
+            }
+            guard !e.utterances.isEmpty else { throw ClassifierConfigError(field: "\(field).examples.utterances", reason: "must not be empty") }
+            guard (0...1).contains(e.threshold) else {
+                throw ClassifierConfigError(field: "\(field).examples.threshold", reason: "must be between 0 and 1 (got \(e.threshold))")
+            }
+            exampleSets.append(ExampleSet(decision: decision, threshold: e.threshold, embeddings: encoder.embed(batch: e.utterances)))
+            out.examples = exampleSets.count - 1
+            members += 1
+        }
+        for (name, list) in [("anyOf", c.anyOf), ("allOf", c.allOf), ("not", c.not)] {
+            guard let list else { continue }
+            guard !list.isEmpty else { throw ClassifierConfigError(field: "\(field).\(name)", reason: "must not be empty") }
+            var compiled: [DecisionCondition] = []
+            for (i, sub) in list.enumerated() {
+                let subField = name == "not" && list.count == 1 ? "\(field).not" : "\(field).\(name)[\(i)]"
+                compiled.append(try compile(sub, decision: decision, field: subField))
+            }
+            switch name {
+            case "anyOf": out.anyOf = compiled
+            case "allOf": out.allOf = compiled
+            default: out.not = compiled
+            }
+            members += 1
+        }
+        guard members > 0 else { throw ClassifierConfigError(field: field, reason: "a condition needs at least one signal") }
+        return out
+    }
+}

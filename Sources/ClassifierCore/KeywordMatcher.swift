@@ -1,0 +1,92 @@
+import ClassifierConfig
+
+/// The keyword signal of one condition, compiled at config load. Every part that is set must hold:
+/// at least one of `any`, all of `all`, and at least one `regex`.
+struct KeywordMatcher: Sendable {
+    let any: [[UInt8]]
+    let all: [[UInt8]]
+    let regexes: [CompiledRegex]
+    let caseSensitive: Bool
+    let wordBoundary: Bool
+
+    /// A compiled pattern. `Regex` is not `Sendable`; it is immutable after compilation, so sharing it
+    /// read-only across tasks is safe.
+    struct CompiledRegex: @unchecked Sendable {
+        let source: String
+        let regex: Regex<AnyRegexOutput>
+    }
+
+    struct InvalidRegex: Error {
+        var index: Int
+        var reason: String
+    }
+
+    init(_ k: ClassifierConfigKeywords) throws(InvalidRegex) {
+        caseSensitive = k.caseSensitive
+        wordBoundary = k.wordBoundary
+        let fold: (String) -> [UInt8] = { k.caseSensitive ? Array($0.utf8) : Array($0.lowercased().utf8) }
+        any = k.any.map(fold).filter { !$0.isEmpty }
+        all = k.all.map(fold).filter { !$0.isEmpty }
+        var regexes: [CompiledRegex] = []
+        for (i, pattern) in k.regex.enumerated() {
+            do {
+                var r = try Regex(pattern)
+                if !k.caseSensitive { r = r.ignoresCase() }
+                regexes.append(CompiledRegex(source: pattern, regex: r))
+            } catch {
+                throw InvalidRegex(index: i, reason: "\(error)")
+            }
+        }
+        self.regexes = regexes
+    }
+
+    /// Whether the keywords hold for `text`.
+    func matches(_ text: PromptText) -> Bool {
+        let haystack = caseSensitive ? text.utf8 : text.lowerUTF8
+        if !any.isEmpty, !any.contains(where: { contains(haystack, $0) }) { return false }
+        if !all.isEmpty, !all.allSatisfy({ contains(haystack, $0) }) { return false }
+        if !regexes.isEmpty, !regexes.contains(where: { text.string.contains($0.regex) }) { return false }
+        return true
+    }
+
+    /// Byte search with optional word boundaries (a boundary is a non-alphanumeric ASCII byte or the
+    /// text's edge; bytes ≥ 0x80 count as word characters, so `café` does not match inside `cafés`).
+    func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        let n = needle.count, h = haystack.count
+        guard n <= h, let first = needle.first else { return false }
+        var i = 0
+        while i <= h - n {
+            if haystack[i] == first {
+                var j = 1
+                while j < n, haystack[i + j] == needle[j] { j += 1 }
+                if j == n {
+                    if !wordBoundary { return true }
+                    let before = i == 0 || !Self.isWordByte(haystack[i - 1]) || !Self.isWordByte(needle[0])
+                    let after = i + n == h || !Self.isWordByte(haystack[i + n]) || !Self.isWordByte(needle[n - 1])
+                    if before && after { return true }
+                }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b >= 0x80
+    }
+}
+
+/// The prompt in the forms the signals need, computed once per request.
+struct PromptText: Sendable {
+    let string: String
+    let utf8: [UInt8]
+    let lowerUTF8: [UInt8]
+
+    init(_ string: String) {
+        self.string = string
+        utf8 = Array(string.utf8)
+        lowerUTF8 = Array(string.lowercased().utf8)
+    }
+}
+
+typealias ClassifierConfigKeywords = ClassifierConfig.Keywords

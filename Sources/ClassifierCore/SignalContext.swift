@@ -1,0 +1,80 @@
+/// The signals of one request, computed lazily and at most once: the embedding (and so the encoder) only
+/// when a decision being evaluated asks for the domain or example similarity, or the cache needs it.
+final class SignalContext {
+    let prompt: PromptText
+    let encoder: (any TextEncoder)?
+    let domainHead: DomainHead?
+    let exampleSets: [ExampleSet]
+    private(set) var encoderDuration: Duration?
+    private var embeddingCache: [Float]??
+    private var domainCache: [Float]??
+    private var exampleCache: [Int: Float] = [:]
+
+    init(prompt: String, encoder: (any TextEncoder)?, domainHead: DomainHead?, exampleSets: [ExampleSet]) {
+        self.prompt = PromptText(prompt)
+        self.encoder = encoder
+        self.domainHead = domainHead
+        self.exampleSets = exampleSets
+    }
+
+    /// The prompt's embedding; nil without an encoder or for an empty prompt.
+    func embedding() -> [Float]? {
+        if let cached = embeddingCache { return cached }
+        var result: [Float]?
+        if let encoder, !prompt.string.isEmpty {
+            let clock = ContinuousClock()
+            let start = clock.now
+            result = encoder.embed(prompt.string)
+            encoderDuration = clock.now - start
+        }
+        embeddingCache = .some(result)
+        return result
+    }
+
+    /// Domain probabilities in the head's label order; nil without a head, encoder or prompt.
+    func domainProbabilities() -> [Float]? {
+        if let cached = domainCache { return cached }
+        var result: [Float]?
+        if let domainHead, let e = embedding() {
+            result = domainHead.probabilities(embedding: e, text: prompt.string)
+        }
+        domainCache = .some(result)
+        return result
+    }
+
+    /// Whether the domain probabilities were computed already.
+    var hasDomain: Bool { domainCache != nil }
+
+    func domainLabel() -> String? {
+        guard let p = domainProbabilities(), let domainHead else { return nil }
+        var best = 0
+        for i in p.indices where p[i] > p[best] { best = i }
+        return domainHead.labels[best]
+    }
+
+    /// Highest cosine between the prompt and the utterances of example set `index` (−1 without embedding).
+    func exampleSimilarity(_ index: Int) -> Float {
+        if let cached = exampleCache[index] { return cached }
+        var best: Float = -1
+        if let e = embedding() {
+            for u in exampleSets[index].embeddings {
+                var dot: Float = 0
+                for i in 0..<min(u.count, e.count) { dot += u[i] * e[i] }
+                best = max(best, dot)
+            }
+        }
+        exampleCache[index] = best
+        return best
+    }
+
+    func exampleMatches(_ index: Int) -> Bool {
+        Double(exampleSimilarity(index)) >= exampleSets[index].threshold
+    }
+}
+
+/// The embedded utterances of one `examples` condition.
+struct ExampleSet: Sendable {
+    var decision: String
+    var threshold: Double
+    var embeddings: [[Float]]
+}

@@ -1,0 +1,73 @@
+import ClassifierCore
+import Foundation
+import Hummingbird
+
+/// The HTTP side on :8080: `POST /v1/classify` (what the pipeline would do with an OpenAI chat body, with
+/// every signal, score and stage timing), `GET /healthz` (the process serves) and `GET /readyz` (a config is
+/// loaded, so ext_proc streams will be classified).
+enum ClassifierHTTPAPI {
+    static func router(store: PipelineStore, maxBodyBytes: Int, metrics: ClassifierMetrics) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in
+            Self.text(.ok, "ok\n")
+        }
+        router.get("/readyz") { _, _ in
+            guard let snapshot = store.current else {
+                return Self.text(.serviceUnavailable, "not ready: no config loaded\n")
+            }
+            return Self.text(.ok, "ready: route \(snapshot.config.route), config generation \(snapshot.generation)\n")
+        }
+        router.post("/v1/classify") { request, _ in
+            guard let snapshot = store.current else {
+                return Self.error(.serviceUnavailable, "no config loaded yet", code: "not_ready")
+            }
+            let start = ContinuousClock.now
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: maxBodyBytes)
+            } catch {
+                return Self.error(.contentTooLarge, "request body exceeds \(maxBodyBytes) bytes", code: "request_too_large")
+            }
+            let report: ClassificationReport
+            do {
+                report = try snapshot.pipeline.classify(body: [UInt8](buffer: buffer))
+            } catch let error as ClassifyError {
+                return Self.error(.badRequest, error.message, code: "invalid_request")
+            } catch {
+                metrics.countError(kind: .classify)
+                return Self.error(.internalServerError, "classification failed: \(error)", code: "classifier_error")
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            guard let json = try? encoder.encode(report) else {
+                metrics.countError(kind: .classify)
+                return Self.error(.internalServerError, "the report could not be encoded", code: "classifier_error")
+            }
+            let elapsed = ContinuousClock.now - start
+            metrics.recordRequest(phase: "classify", seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: json)))
+        }
+        return router
+    }
+
+    /// The metrics endpoint on its own port (:9190): the text exposition the injected closure renders.
+    static func metricsRouter(exposition: @escaping @Sendable () -> [UInt8]) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: exposition())))
+        }
+        return router
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String, code: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: ExtProcStream.errorJSON(message: message, code: code))))
+    }
+}

@@ -1,0 +1,98 @@
+import CoreMetrics
+import Metrics
+
+/// The classifier's metrics, Prometheus-shaped (`semroute_classifier_*`), through swift-metrics. The factory
+/// is injected (tests pass their own registry-backed one); by default it is the process-wide `MetricsSystem`
+/// factory, which only `semroute` bootstraps.
+///
+/// Label values are bounded: phases and stages are fixed words, decisions are the config's decision names
+/// (at most 15), block reasons and error kinds are closed sets.
+struct ClassifierMetrics: Sendable {
+    static let prefix = "semroute_classifier_"
+
+    let factory: any MetricsFactory
+
+    init(factory: any MetricsFactory = MetricsSystem.factory) {
+        self.factory = factory
+    }
+
+    /// One ext_proc phase (`request_headers`, `request_body`, `response_headers`, `response_body`, ...) or
+    /// one HTTP classify call (`classify`), end to end inside the server.
+    func recordRequest(phase: String, seconds: Double) {
+        Timer(label: Self.prefix + "request_duration_seconds", dimensions: [("phase", phase)], factory: factory)
+            .recordSeconds(seconds)
+    }
+
+    /// One pipeline stage (parse, keywords, embed, decide, ...), as the pipeline timed it.
+    func recordStage(_ stage: String, seconds: Double) {
+        Timer(label: Self.prefix + "stage_duration_seconds", dimensions: [("stage", stage)], factory: factory)
+            .recordSeconds(seconds)
+    }
+
+    func countDecision(_ decision: String) {
+        Counter(label: Self.prefix + "decisions_total", dimensions: [("decision", decision)], factory: factory).increment()
+    }
+
+    func countBlocked(reason: String) {
+        Counter(label: Self.prefix + "blocked_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    func countCache(hit: Bool) {
+        Counter(label: Self.prefix + (hit ? "cache_hits_total" : "cache_misses_total"), factory: factory).increment()
+    }
+
+    func countPassThrough(reason: String) {
+        Counter(label: Self.prefix + "pass_through_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    func countError(kind: ErrorKind) {
+        Counter(label: Self.prefix + "errors_total", dimensions: [("kind", kind.rawValue)], factory: factory).increment()
+    }
+
+    func countReload(result: ReloadOutcome.Result) {
+        Counter(label: Self.prefix + "config_reloads_total", dimensions: [("result", result.rawValue)], factory: factory)
+            .increment()
+    }
+
+    /// A shadow copy finished (`result` is the HTTP status class like `2xx`, or `error`, `timeout`) or was
+    /// never sent (`dropped`: the queue was full).
+    func countShadow(result: String) {
+        Counter(label: Self.prefix + "shadow_requests_total", dimensions: [("result", result)], factory: factory).increment()
+    }
+
+    func recordShadow(seconds: Double) {
+        Timer(label: Self.prefix + "shadow_duration_seconds", factory: factory).recordSeconds(seconds)
+    }
+
+    /// Open ext_proc streams right now.
+    func streamOpened() {
+        Meter(label: Self.prefix + "active_streams", factory: factory).increment()
+    }
+
+    func streamClosed() {
+        Meter(label: Self.prefix + "active_streams", factory: factory).decrement()
+    }
+
+    /// Every metric name this type can emit (docs and tests check them).
+    static let names = [
+        "request_duration_seconds", "stage_duration_seconds", "decisions_total", "blocked_total",
+        "cache_hits_total", "cache_misses_total", "pass_through_total", "errors_total", "config_reloads_total",
+        "shadow_requests_total", "shadow_duration_seconds", "active_streams",
+    ].map { prefix + $0 }
+
+    /// The closed set of error kinds.
+    enum ErrorKind: String, Sendable, CaseIterable {
+        /// The pipeline failed on a request it should have classified.
+        case pipeline
+        /// A body larger than the configured limit.
+        case oversized
+        /// A ProcessingRequest out of protocol order or with no phase set.
+        case protocolViolation = "protocol"
+        /// The gRPC stream itself failed (transport, malformed protobuf).
+        case stream
+        /// A shadow copy could not be built or sent.
+        case shadow
+        /// POST /v1/classify failed inside the pipeline.
+        case classify
+    }
+}

@@ -1,0 +1,42 @@
+import GRPCCore
+import Logging
+
+/// `envoy.service.ext_proc.v3.ExternalProcessor/Process`: one bidirectional stream per HTTP request. State
+/// lives only in the stream (`ExtProcStream`), so any number of streams run concurrently.
+struct ExtProcService: Envoy_Service_ExtProc_V3_ExternalProcessor.SimpleServiceProtocol {
+    let store: PipelineStore
+    let options: ExtProcOptions
+    let shadow: ShadowMirror?
+    let metrics: ClassifierMetrics
+    let logger: Logger
+
+    func process(
+        request: RPCAsyncSequence<Envoy_Service_ExtProc_V3_ProcessingRequest, any Error>,
+        response: RPCWriter<Envoy_Service_ExtProc_V3_ProcessingResponse>,
+        context: ServerContext
+    ) async throws {
+        guard let snapshot = store.current else {
+            throw RPCError(code: .unavailable, message: "the classifier has no config loaded yet")
+        }
+        metrics.streamOpened()
+        defer { metrics.streamClosed() }
+        var stream = ExtProcStream(snapshot: snapshot, options: options, shadow: shadow, metrics: metrics, logger: logger)
+        do {
+            for try await message in request {
+                let start = ContinuousClock.now
+                let phase = ExtProcPhase(message)?.rawValue ?? "unknown"
+                let answer = try stream.handle(message)
+                let elapsed = ContinuousClock.now - start
+                metrics.recordRequest(phase: phase, seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+                if let answer { try await response.write(answer) }
+            }
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            // The request stream failed: a message that is not a ProcessingRequest, or the transport.
+            metrics.countError(kind: .stream)
+            logger.debug("ext_proc stream failed", metadata: ["error": "\(error)"])
+            throw RPCError(code: .invalidArgument, message: "ext_proc stream failed: \(error)")
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import ClassifierConfig
+import ClassifierCore
+import Foundation
+import GRPCCore
+import Logging
+
+/// One ext_proc stream (one HTTP request through Envoy): remembers what the request headers said and the
+/// cache token between phases, and turns each ProcessingRequest into the ProcessingResponse Envoy waits for.
+/// It holds the pipeline snapshot taken when the stream opened, so a config reload never changes a request
+/// half-way.
+struct ExtProcStream {
+    let snapshot: PipelineStore.Snapshot
+    let options: ExtProcOptions
+    let shadow: ShadowMirror?
+    let metrics: ClassifierMetrics
+    let logger: Logger
+
+    private(set) var path: String?
+    private(set) var contentType: String?
+    private(set) var cacheToken: CacheToken?
+    private(set) var responseStatus: Int?
+    private var classified = false
+
+    init(snapshot: PipelineStore.Snapshot, options: ExtProcOptions, shadow: ShadowMirror?, metrics: ClassifierMetrics,
+         logger: Logger) {
+        self.snapshot = snapshot
+        self.options = options
+        self.shadow = shadow
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The answer to one message, or nil when Envoy runs the filter in observability mode (answers ignored).
+    /// Throws an `RPCError` only for a message with no phase set, which no answer can match.
+    mutating func handle(_ message: Envoy_Service_ExtProc_V3_ProcessingRequest) throws -> Envoy_Service_ExtProc_V3_ProcessingResponse? {
+        guard let phase = ExtProcPhase(message) else {
+            metrics.countError(kind: .protocolViolation)
+            throw RPCError(code: .invalidArgument, message: "ProcessingRequest has no phase set (request_headers, request_body, ...)")
+        }
+        let response: Envoy_Service_ExtProc_V3_ProcessingResponse
+        switch message.request {
+        case .requestHeaders(let headers):
+            path = headers.headers.value(of: ":path")
+            contentType = headers.headers.value(of: "content-type")
+            response = .passThrough(phase)
+        case .requestBody(let body):
+            response = requestBody(body.body)
+        case .responseHeaders(let headers):
+            responseStatus = headers.headers.value(of: ":status").flatMap { Int($0) }
+            response = .passThrough(phase)
+        case .responseBody(let body):
+            if let token = cacheToken, body.endOfStream {
+                snapshot.pipeline.recordResponse(token, status: responseStatus ?? 200, body: [UInt8](body.body))
+                cacheToken = nil
+            }
+            response = .passThrough(phase)
+        case .requestTrailers, .responseTrailers, nil:
+            response = .passThrough(phase)
+        }
+        return message.observabilityMode ? nil : response
+    }
+
+    private mutating func requestBody(_ data: Data) -> Envoy_Service_ExtProc_V3_ProcessingResponse {
+        // Only the first body message is classified: in BUFFERED mode it is the whole body. A later chunk
+        // (STREAMED mode) cannot be rewritten as a whole, so it passes through.
+        guard !classified else { return .passThrough(.requestBody) }
+        classified = true
+        let config = snapshot.config
+        if data.count > options.maxBodyBytes {
+            metrics.countError(kind: .oversized)
+            logger.warning("request body over the limit", metadata: ["body.bytes": "\(data.count)", "limit.bytes": "\(options.maxBodyBytes)"])
+            return config.failOpen
+                ? .passThrough(.requestBody)
+                : .immediate(status: 413, body: Self.errorJSON(message: "request body of \(data.count) bytes exceeds the classifier's limit of \(options.maxBodyBytes) bytes", code: "request_too_large"),
+                             headers: [("content-type", "application/json")], details: "semroute_body_too_large")
+        }
+        let body = [UInt8](data)
+        switch snapshot.pipeline.processRequest(path: path ?? "", contentType: contentType, body: body) {
+        case .passThrough(let reason):
+            metrics.countPassThrough(reason: reason.rawValue)
+            return .passThrough(.requestBody)
+        case .rewrite(let rewrite):
+            metrics.countDecision(rewrite.decision)
+            record(rewrite.timings)
+            if let token = rewrite.cacheToken {
+                metrics.countCache(hit: false)
+                cacheToken = token
+            }
+            if rewrite.shadowEligible { mirror(original: body) }
+            return .replaceRequestBody(rewrite.body, setHeaders: rewrite.headers.map { ($0.name, $0.value) })
+        case .respond(let reply):
+            record(reply.timings)
+            switch reply.reason {
+            case .cacheHit:
+                metrics.countCache(hit: true)
+                if let decision = reply.decision { metrics.countDecision(decision) }
+            case .pii, .jailbreak:
+                metrics.countBlocked(reason: reply.reason.rawValue)
+            }
+            return .immediate(status: reply.status, body: reply.body, headers: reply.headers.map { ($0.name, $0.value) },
+                              details: "semroute_\(reply.reason.rawValue)")
+        case .failure(let failure):
+            metrics.countError(kind: .pipeline)
+            logger.error("classification failed", metadata: ["error.kind": "\(failure.kind)", "error": "\(failure.message)",
+                                                            "fail_open": "\(config.failOpen)"])
+            // failOpen: the request continues unclassified. failClosed: the client gets a typed 503 (an
+            // ImmediateResponse rather than a gRPC error, so the answer does not depend on how Envoy's
+            // failure_mode_allow is set).
+            return config.failOpen
+                ? .passThrough(.requestBody)
+                : .immediate(status: 503, body: Self.errorJSON(message: "the request could not be classified", code: "classifier_error"),
+                             headers: [("content-type", "application/json")], details: "semroute_classifier_error")
+        }
+    }
+
+    private func record(_ timings: StageTimings) {
+        let stages: [(String, Double?)] = [
+            ("parse", timings.parseMicros), ("safety", timings.safetyMicros), ("encoder", timings.encoderMicros),
+            ("decision", timings.decisionMicros), ("cache", timings.cacheMicros), ("rewrite", timings.rewriteMicros),
+            ("total", timings.totalMicros),
+        ]
+        for case let (stage, micros?) in stages { metrics.recordStage(stage, seconds: micros / 1e6) }
+    }
+
+    /// Queues a copy for the shadow backend (`shadow.percent` of matched requests), asking for its model.
+    private func mirror(original body: [UInt8]) {
+        guard let shadow, let target = snapshot.config.shadow, target.percent > 0,
+              options.shadowSample(target.percent) else { return }
+        guard var object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else { return }
+        object["model"] = target.model
+        guard let copy = try? JSONSerialization.data(withJSONObject: object) else {
+            metrics.countError(kind: .shadow)
+            return
+        }
+        shadow.submit(.init(url: target.url, body: [UInt8](copy)))
+    }
+
+    /// An OpenAI-style error body.
+    static func errorJSON(message: String, code: String) -> [UInt8] {
+        let object: [String: Any] = ["error": ["message": message, "type": "invalid_request_error", "code": code]]
+        return [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+    }
+}
+
+/// Limits and policies of the ext_proc service.
+struct ExtProcOptions: Sendable {
+    /// Bodies larger than this are not classified (pass through when failOpen, else 413).
+    var maxBodyBytes = 16 << 20
+    /// Decides whether one matched request is copied, given `shadow.percent` (0...100).
+    var shadowSample: @Sendable (Int) -> Bool = { percent in Int.random(in: 0..<100) < percent }
+}

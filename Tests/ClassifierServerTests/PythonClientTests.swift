@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import ClassifierServer
+
+/// The Python ext_proc client (python/extproc_client.py) uses Envoy's own message definitions from the
+/// PyPI package `envoy-data-plane` over grpcio, so it checks our wire format independently of our generated
+/// code. Needs: `python3 -m pip install grpcio==1.85.3 envoy-data-plane==2.2.0` (CI installs them).
+enum PythonClient {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python/extproc_client.py").path
+    static let interpreter = ProcessInfo.processInfo.environment["SEMROUTE_PYTHON"] ?? "python3"
+
+    /// Runs `python3 arguments...`; returns the exit status and the combined output.
+    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [interpreter] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return (-1, "\(error)") }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    static let available: Bool = run(["-c", "import grpc, envoy_data_plane.envoy.service.ext_proc.v3"]).status == 0
+}
+
+@Suite("ext_proc against an independent Python client (Envoy's own protos)")
+struct PythonClientTests {
+    @Test("rewrite, pass-through and PII block look right to a client built on Envoy's message definitions",
+          .enabled(if: PythonClient.available,
+                   "python3 with grpcio and envoy-data-plane not found: python3 -m pip install grpcio==1.85.3 envoy-data-plane==2.2.0"),
+          .timeLimit(.minutes(2)))
+    func pythonClient() async throws {
+        try await ClassifierServerHarness.with(config: TestConfigs.keywordRoute()) { harness in
+            let port = harness.ports.grpc
+            // The script blocks on its own gRPC calls; run it off the cooperative pool.
+            let result = await withCheckedContinuation { continuation in
+                Thread.detachNewThread {
+                    continuation.resume(returning: PythonClient.run([PythonClient.script, "127.0.0.1:\(port)"]))
+                }
+            }
+            #expect(result.status == 0, "python client failed:\n\(result.output)")
+            #expect(result.output.contains("all scenarios passed"), "\(result.output)")
+        }
+    }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Regenerates Sources/ClassifierServer/Generated from proto/ (the minimal Envoy ext_proc subset).
+# Run once after changing a .proto file and commit the output; the build never runs protoc.
+#
+# Needs Debian's protoc (`apt-get install protobuf-compiler`) and the two Swift plugins, built from the
+# package checkouts SwiftPM already resolved (swift-protobuf and grpc-swift-protobuf, at the versions in
+# Package.resolved) in a scratch folder so the project's .build is untouched:
+#   PLUGIN_DIR=/tmp/protoc-plugins hack/gen-proto.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+
+plugin_dir="${PLUGIN_DIR:-/tmp/protoc-plugins}"
+out=Sources/ClassifierServer/Generated
+command -v protoc >/dev/null || { echo "protoc not found: apt-get install protobuf-compiler" >&2; exit 1; }
+
+build_plugins() {
+  local checkouts="$PWD/.build/checkouts"
+  [ -d "$checkouts/grpc-swift-protobuf" ] || swift package resolve
+  mkdir -p "$plugin_dir"
+  if [ ! -d "$plugin_dir/grpc-swift-protobuf" ]; then
+    cp -r "$checkouts/grpc-swift-protobuf" "$plugin_dir/grpc-swift-protobuf"
+  fi
+  # protoc-gen-swift is a product of grpc-swift-protobuf's swift-protobuf dependency.
+  (cd "$plugin_dir/grpc-swift-protobuf" &&
+     swift build -c release --product protoc-gen-grpc-swift-2 >&2 &&
+     swift build -c release --product protoc-gen-swift >&2)
+}
+
+bin="$plugin_dir/grpc-swift-protobuf/.build/release"
+if [ ! -x "$bin/protoc-gen-swift" ] || [ ! -x "$bin/protoc-gen-grpc-swift-2" ]; then
+  build_plugins
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
+protos=(
+  envoy/config/core/v3/base.proto
+  envoy/type/v3/http_status.proto
+  envoy/service/ext_proc/v3/external_processor.proto
+)
+# Public: the tests and semroute-bench play Envoy's side of the stream with these messages and the client.
+protoc -I proto \
+  --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
+  --plugin=protoc-gen-grpc-swift="$bin/protoc-gen-grpc-swift-2" \
+  --swift_out="$out" --swift_opt=Visibility=Public,FileNaming=PathToUnderscores \
+  --grpc-swift_out="$out" --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,Client=true,Server=true \
+  "${protos[@]}"
+echo "generated $(ls "$out" | wc -l) files in $out from ${#protos[@]} protos (protoc $(protoc --version | cut -d' ' -f2))"
