@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SAMPLE ?= manifests/samples/mom.yaml
 
-.PHONY: help build test run generate verify golden bench image chart-test clean
+.PHONY: help build test dev run generate verify golden bench image chart-test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -10,8 +10,18 @@ help: ## List the targets
 build: ## Debug build of every target
 	$(SWIFT) build
 
-test: ## Run the whole test suite (what CI runs)
+test: ## Fetch the encoder (hack/fetch-model.sh), then run the whole test suite (what CI runs)
+	hack/fetch-model.sh
 	$(SWIFT) test
+
+DEV_FLAGS ?=
+dev: ## Build, fetch the encoder, then run `semroute dev` (local API server + operator + classifier; Ctrl-C stops)
+	@echo "make dev: building semroute (the first build takes several minutes)..."
+	$(SWIFT) build --product semroute
+	@echo "make dev: fetching the sentence encoder (hack/fetch-model.sh; about 90 MB the first time)..."
+	hack/fetch-model.sh
+	@echo "make dev: starting semroute dev..."
+	$(SWIFT) run semroute dev $(DEV_FLAGS)
 
 run: ## Render the sample route ($(SAMPLE))
 	$(SWIFT) run semroute render -f $(SAMPLE)

@@ -8,7 +8,7 @@ struct SemrouteCommand: AsyncParsableCommand {
         version: SemrouteVersion.current,
         subcommands: [
             RenderCommand.self, ValidateCommand.self, CRDCommand.self, DocsCommand.self,
-            OperatorCommand.self, ClassifierCommand.self, APIServerCommand.self,
+            OperatorCommand.self, ClassifierCommand.self, APIServerCommand.self, DevCommand.self,
         ]
     )
 }

@@ -1,0 +1,31 @@
+import KubeCore
+import SemanticRouteController
+
+/// Permissive CustomResourceDefinitions for every upstream kind the operator renders or reads (AI Gateway,
+/// Envoy Gateway, Gateway API), registered by `semroute dev` when no `--upstream-crds` folder is given.
+/// Their schema accepts anything (`x-kubernetes-preserve-unknown-fields`), so objects the real CRDs would
+/// reject are stored here: dev prints a warning saying so.
+enum DevStandInCRDs {
+    static var kinds: [APIResource] {
+        (ManagedKinds.rendered + [ManagedKinds.gateways]).filter { !$0.group.isEmpty && !["apps", "autoscaling", "policy"].contains($0.group) }
+    }
+
+    static var all: [JSONValue] { kinds.map(crd) }
+
+    static func crd(_ resource: APIResource) -> JSONValue {
+        let schema: JSONValue = ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]]
+        return [
+            "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+            "metadata": ["name": .string("\(resource.plural).\(resource.group)"),
+                         "labels": ["semroute.io/dev-stand-in": "true"]],
+            "spec": [
+                "group": .string(resource.group),
+                "names": ["plural": .string(resource.plural), "singular": .string(resource.kind.lowercased()),
+                          "kind": .string(resource.kind), "listKind": .string(resource.kind + "List")],
+                "scope": resource.namespaced ? "Namespaced" : "Cluster",
+                "versions": [["name": .string(resource.version), "served": true, "storage": true, "schema": schema,
+                              "subresources": ["status": [:]]]],
+            ],
+        ]
+    }
+}
