@@ -123,6 +123,14 @@ struct DevCommandTests {
 }
 
 /// A running `semroute dev`: its stdout as a stream of lines (read as they arrive), stderr to a file.
+/// Every stdout line read so far.
+final class LineLog: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var count: Int { lines.withLock { $0.count } }
+    var all: [String] { lines.withLock { $0 } }
+}
+
 final class DevProcess: Sendable {
     struct Failure: Error, CustomStringConvertible {
         var what: String
@@ -138,7 +146,7 @@ final class DevProcess: Sendable {
     let process: Process
     let stderrFile: URL
     private let lines: AsyncStream<String>
-    private let seen = Mutex<[String]>([])
+    private let seen = LineLog()
 
     init(_ args: [String], stderrFile: URL) throws {
         process = Process()
@@ -183,11 +191,11 @@ final class DevProcess: Sendable {
     func readUntil(line wanted: String, seconds: Int) async throws -> [String] {
         let lines = self.lines
         let seen = self.seen
-        let start = seen.withLock { $0.count }
+        let start = seen.count
         let found = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
                 for await line in lines {
-                    seen.withLock { $0.append(line) }
+                    seen.append(line)
                     if line == wanted { return true }
                 }
                 return false
@@ -200,7 +208,7 @@ final class DevProcess: Sendable {
             group.cancelAll()
             return result
         }
-        let got = seen.withLock { Array($0[start...]) }
+        let got = Array(seen.all[start...])
         guard found else {
             if process.isRunning { process.terminate() }
             let log = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
@@ -216,7 +224,7 @@ final class DevProcess: Sendable {
         let seen = self.seen
         let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                for await line in lines { seen.withLock { $0.append(line) } }
+                for await line in lines { seen.append(line) }
                 return true
             }
             group.addTask {
@@ -232,6 +240,6 @@ final class DevProcess: Sendable {
             throw Failure(what: "semroute dev did not exit within \(seconds)s of SIGINT")
         }
         process.waitUntilExit()
-        return Exit(status: process.terminationStatus, lines: seen.withLock { $0 })
+        return Exit(status: process.terminationStatus, lines: seen.all)
     }
 }
