@@ -33,7 +33,7 @@ final class ScenarioHarness: Sendable {
 
     /// Runs `body` with a started server, namespaces, the references of mom.yaml (unless `references` is false)
     /// and the operator's informers synced.
-    static func run(references: Bool = true,
+    static func run(references: Bool = true, controller: Bool = false,
                     _ body: @Sendable (ScenarioHarness) async throws -> Void) async throws {
         let server = try await LocalAPIServer.start(.init(port: 0))
         let client = try KubeClient(config: KubeConfig(server: URL(string: server.baseURL)!),
@@ -51,11 +51,30 @@ final class ScenarioHarness: Sendable {
             }
             let op = try await SemanticRouteOperator.make(client: client, configuration: .init(), logger: Logger(label: "operator"))
             let harness = ScenarioHarness(server: server, client: client, op: op)
+            do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for informer in op.informers {
                     let stream = informer.changes()
                     group.addTask { for await _ in stream { harness.signal.bump() } }
                     group.addTask { try await informer.run() }
+                }
+                if controller {
+                    group.addTask { try await op.controller.run() }
+                    let simClient = try KubeClient(config: client.config, logger: Logger(label: "sim"))
+                    let deployments = Informer(resource: .deployments, source: KubeListWatch(client: simClient, resource: .deployments),
+                                               logger: Logger(label: "sim"))
+                    let simChanges = deployments.changes()
+                    group.addTask { try await deployments.run() }
+                    group.addTask {
+                        // The Deployment controller + kubelet stand-in (what `semroute dev --simulate-workloads` runs).
+                        for await change in simChanges {
+                            guard case .applied(_, let d) = change, let ns = d[path: "metadata", "namespace"]?.stringValue,
+                                  let name = d[path: "metadata", "name"]?.stringValue,
+                                  let status = DeploymentSimulation.status(for: d, now: "2026-11-25T12:00:00Z") else { continue }
+                            _ = try? await client.patch(.deployments, namespace: ns, name: name, .merge(["status": status]), subresource: .status)
+                        }
+                        try? await simClient.shutdown()
+                    }
                 }
                 do {
                     try await harness.settle()
@@ -65,6 +84,10 @@ final class ScenarioHarness: Sendable {
                     throw error
                 }
                 group.cancelAll()
+            }
+            } catch {
+                await op.shutdown()
+                throw error
             }
             await op.shutdown()
         } catch {
