@@ -66,7 +66,7 @@ final class ScenarioHarness: Sendable {
                     let simChanges = deployments.changes()
                     group.addTask { try await deployments.run() }
                     group.addTask {
-                        // The Deployment controller + kubelet stand-in (what `semroute dev --simulate-workloads` runs).
+                        // The Deployment controller + kubelet stand-in (what `semroute dev` runs as its DevWorkloadSimulator).
                         for await change in simChanges {
                             guard case .applied(_, let d) = change, let ns = d[path: "metadata", "namespace"]?.stringValue,
                                   let name = d[path: "metadata", "name"]?.stringValue,
