@@ -21,7 +21,7 @@ dev: ## Build, fetch the encoder, then run `semroute dev` (local API server + op
 	@echo "make dev: fetching the sentence encoder (hack/fetch-model.sh; about 90 MB the first time)..."
 	hack/fetch-model.sh
 	@echo "make dev: starting semroute dev..."
-	$(SWIFT) run semroute dev $(DEV_FLAGS)
+	"$$($(SWIFT) build --show-bin-path)/semroute" dev $(DEV_FLAGS)
 
 run: ## Render the sample route ($(SAMPLE))
 	$(SWIFT) run semroute render -f $(SAMPLE)

@@ -44,7 +44,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Folder with the encoder (model.safetensors, vocab.txt). Default: $SEMROUTE_MODEL_DIR or ./models/all-minilm-l6-v2 (hack/fetch-model.sh).")
     var modelDir: String?
     @Option(help: "Folder with the trained classifier heads. Default: $SEMROUTE_HEADS_DIR or ./heads.") var headsDir: String?
-    @Option(help: "Log level of the components (logs go to stderr).") var logLevel: Logger.Level = .warning
+    @Option(help: "Log level of the components (logs go to stderr; the API server's own logs only at debug or trace).")
+    var logLevel: Logger.Level = .warning
 
     func validate() throws {
         for (name, value) in [("--port", port), ("--classifier-http-port", classifierHttpPort),
@@ -71,12 +72,16 @@ struct DevCommand: AsyncParsableCommand {
         Bootstrap.logging(format: .text, level: logLevel)
         let registry = Bootstrap.metrics()
         let logger = Logger(label: "semroute.dev")
+        // KubeLocal stops by cancelling its HTTP server, which logs the cancellation as an error on every
+        // Ctrl-C; its own logs show only with --log-level debug or trace.
+        var apiServerLogger = Logger(label: "semroute.dev.apiserver")
+        if logLevel > .debug { apiServerLogger.logLevel = .critical }
 
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         DevConsole.say("starting the local API server (objects kept in \(dataDir))")
         let server: LocalAPIServer
         do {
-            server = try await LocalAPIServer.start(.init(port: port, host: host, dataDirectory: dataDir, logger: logger))
+            server = try await LocalAPIServer.start(.init(port: port, host: host, dataDirectory: dataDir, logger: apiServerLogger))
         } catch {
             throw ValidationError("cannot start the API server on \(host):\(port): \(error) (another `semroute dev` running? try --port 0)")
         }

@@ -12,6 +12,11 @@ enum DevStandInCRDs {
 
     static var all: [JSONValue] { kinds.map(crd) }
 
+    /// Versions the real CRDs also serve (Envoy AI Gateway v1.1.0, Gateway API v1.5.1), so the stand-ins answer
+    /// under every version the real ones do and kubectl's cached discovery stays right when a data folder is
+    /// started with and without `--upstream-crds`.
+    static let alsoServed = ["aigateway.envoyproxy.io": ["v1alpha1"], "gateway.networking.k8s.io": ["v1beta1"]]
+
     static func crd(_ resource: APIResource) -> JSONValue {
         let schema: JSONValue = ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]]
         return [
@@ -23,9 +28,13 @@ enum DevStandInCRDs {
                 "names": ["plural": .string(resource.plural), "singular": .string(resource.kind.lowercased()),
                           "kind": .string(resource.kind), "listKind": .string(resource.kind + "List")],
                 "scope": resource.namespaced ? "Namespaced" : "Cluster",
-                "versions": [["name": .string(resource.version), "served": true, "storage": true, "schema": schema,
-                              "subresources": ["status": [:]]]],
+                "versions": .array([version(resource.version, storage: true, schema: schema)]
+                    + (alsoServed[resource.group] ?? []).map { version($0, storage: false, schema: schema) }),
             ],
         ]
+    }
+
+    static func version(_ name: String, storage: Bool, schema: JSONValue) -> JSONValue {
+        ["name": .string(name), "served": true, "storage": .bool(storage), "schema": schema, "subresources": ["status": [:]]]
     }
 }
