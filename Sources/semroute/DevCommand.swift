@@ -164,7 +164,7 @@ struct DevCommand: AsyncParsableCommand {
             options.httpPort = httpPort
             options.grpcPort = grpcPort
             options.metricsPort = metricsPort
-            options.reloadInterval = .seconds(1)
+            options.reloadInterval = .milliseconds(250)  // a small local file: edits show up at once
             return ClassifierServer(options: options, logger: logger, metricsExposition: { registry.emitToBuffer() }) { config in
                 try ClassifierPipeline(config: config, encoder: encoder, heads: heads)
             }
