@@ -105,6 +105,8 @@ let package = Package(
         ]),
         .executableTarget(name: "semroute-bench", dependencies: [
             "KubeCore", "KubeClient", "KubeLocal", "SemanticRouteAPI", "SemanticRouteRender",
+            "KubeRuntime", "KubeSimulation", "SemanticRouteController",
+            .product(name: "Logging", package: "swift-log"),
             "ClassifierConfig", "ClassifierCore", "ClassifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             // `semroute-bench extproc` plays Envoy's side of the ext_proc stream.
