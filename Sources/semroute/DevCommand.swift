@@ -40,7 +40,7 @@ struct DevCommand: AsyncParsableCommand {
     var classifierRoute: String?
     @Option(help: "Classifier HTTP port (POST /v1/classify; 0: any free port).") var classifierHttpPort = 8080
     @Option(help: "Classifier ext_proc gRPC port (0: any free port).") var classifierGrpcPort = 50051
-    @Option(help: "Metrics port (/metrics of the classifier and the operator; 0: any free port).") var metricsPort = 9190
+    @Option(help: "Metrics port: /metrics of the classifier and the operator, served once the classifier starts (0: any free port).") var metricsPort = 9190
     @Option(help: "Folder with the encoder (model.safetensors, vocab.txt). Default: $SEMROUTE_MODEL_DIR or ./models/all-minilm-l6-v2 (hack/fetch-model.sh).")
     var modelDir: String?
     @Option(help: "Folder with the trained classifier heads. Default: $SEMROUTE_HEADS_DIR or ./heads.") var headsDir: String?
