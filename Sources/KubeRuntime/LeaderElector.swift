@@ -137,7 +137,10 @@ public final class LeaderElector: Service, Sendable {
             // shutdown
         }
         if isLeader {
-            if configuration.releaseOnShutdown { await release() }
+            if configuration.releaseOnShutdown {
+                // Release even when run() itself was cancelled: a short request outside the cancelled task.
+                await Task { await self.release() }.value
+            }
             setLeader(false)
         }
         state.withLock { s in for sub in s.subscribers { sub.finish() } }
