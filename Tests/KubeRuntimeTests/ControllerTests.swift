@@ -144,4 +144,38 @@ struct ControllerTests {
                                                               "name": "x", "uid": "u"]]
         #expect(controller.owners(of: otherGroup).isEmpty)
     }
+
+    @Test("metrics: reconcile results, errors by reason, durations, queue depth and watch restarts, with a prefix")
+    func metrics() async throws {
+        let metrics = RecordingMetrics.shared
+        let clock = ManualClock()
+        let source = ScriptedSource()
+        source.enqueueList([object("p1", rv: 1, generation: 1)], resourceVersion: "1")
+        source.enqueueWatch([], end: KubeError(code: 410, status: nil))
+        source.enqueueList([object("p1", rv: 1, generation: 1)], resourceVersion: "2")
+        _ = source.enqueueOpenWatch()
+        let primary = Informer(resource: Self.routes, source: source, clock: RuntimeClock(clock),
+                               metricsPrefix: "mtest_", logger: testLogger)
+        let calls = Recorder<Int>()
+        let controller = Controller(primary: primary,
+                                    configuration: .init(name: "m", concurrency: 1, resyncPeriod: nil, metricsPrefix: "mtest_",
+                                                         backoff: Backoff(initial: .seconds(1), maximum: .seconds(1), jitter: 0)),
+                                    clock: RuntimeClock(clock), logger: testLogger) { _ in
+            calls.append(calls.values.count)
+            if calls.values.count == 1 { throw KubeError(code: 409, status: nil) }
+            return .awaitChange
+        }
+        try await run([], controller: controller, informers: [primary]) {
+            await calls.waitFor(1)
+            await clock.waitForSleeper(until: .init(offset: .seconds(1)))
+            clock.advance(by: .seconds(1))
+            await calls.waitFor(2)
+        }
+        #expect(metrics.value("mtest_reconcile_total", [("controller", "m"), ("result", "error")]) == 1)
+        #expect(metrics.value("mtest_reconcile_total", [("controller", "m"), ("result", "success")]) == 1)
+        #expect(metrics.value("mtest_reconcile_errors_total", [("controller", "m"), ("reason", "Conflict")]) == 1)
+        #expect(metrics.values.withLock { $0["mtest_reconcile_duration_seconds{controller=m}#count"] } == 2)
+        #expect(metrics.value("mtest_workqueue_depth", [("name", "m")]) == 0)
+        #expect(metrics.value("mtest_watch_restarts_total", [("resource", "semanticroutes.semroute.io")]) == 1)
+    }
 }
