@@ -178,4 +178,44 @@ struct ControllerTests {
         #expect(metrics.value("mtest_workqueue_depth", [("name", "m")]) == 0)
         #expect(metrics.value("mtest_watch_restarts_total", [("resource", "semanticroutes.semroute.io")]) == 1)
     }
+
+    @Test("watched objects map to primaries through an index of the primary store")
+    func watchedByIndex() async throws {
+        let clock = ManualClock()
+        let routeSource = ScriptedSource()
+        var r1 = object("r1", rv: 1, generation: 1)
+        r1["spec"] = ["secretName": "key-a"]
+        var r2 = object("r2", rv: 2, generation: 1)
+        r2["spec"] = ["secretName": "key-b"]
+        routeSource.enqueueList([r1, r2], resourceVersion: "2")
+        _ = routeSource.enqueueOpenWatch()
+        let secretSource = ScriptedSource()
+        secretSource.enqueueList([], resourceVersion: "2")
+        let secretWatch = secretSource.enqueueOpenWatch()
+        let routes = Informer(resource: Self.routes, source: routeSource,
+                              indexers: ["secret": { [$0[path: "spec", "secretName"]?.stringValue].compactMap { $0 } }],
+                              clock: RuntimeClock(clock), logger: testLogger)
+        let secrets = Informer(resource: .secrets, source: secretSource, clock: RuntimeClock(clock), logger: testLogger)
+        let seen = Recorder<String>()
+        let controller = Controller(
+            primary: routes,
+            watches: [.watches(secrets) { secret in
+                routes.store.keys(index: "secret", value: secret[path: "metadata", "name"]?.stringValue ?? "")
+            }],
+            configuration: .init(name: "t", concurrency: 1, resyncPeriod: nil), clock: RuntimeClock(clock),
+            logger: testLogger) { request in
+            seen.append(request.key.name)
+            return .awaitChange
+        }
+        try await run([], controller: controller, informers: [routes, secrets]) {
+            await seen.waitFor(2)
+            secretWatch.yield(event(.added, object("key-b", rv: 3)))
+            await seen.waitFor(3)
+            #expect(seen.values.last == "r2")
+            secretWatch.yield(event(.added, object("unrelated", rv: 4)))
+            secretWatch.yield(event(.deleted, object("key-a", rv: 5)))
+            await seen.waitFor(4)
+            #expect(seen.values.last == "r1")
+        }
+    }
 }
