@@ -217,4 +217,13 @@ struct KubeConfigTests {
         }
         #expect(noToken?.description.contains("token") == true)
     }
+
+    @Test("an unreadable CA or client key PEM is a configuration error, not a crash")
+    func badPEM() throws {
+        let config = KubeConfig(server: URL(string: "https://k:6443")!, certificateAuthorityPEM: Array("not a pem".utf8))
+        let error = #expect(throws: KubeConfigError.self) {
+            _ = try KubeClient(config: config, logger: .init(label: "test"))
+        }
+        #expect(error?.field == "certificates")
+    }
 }

@@ -32,7 +32,6 @@ struct LeaderElectorLocalTests {
             let runA = Task { try await a.run() }
             await a.waitForLeadership()
             let runB = Task { try await b.run() }
-            defer { runB.cancel() }
             // While the leader keeps renewing, the standby never leads.
             try await awaitRenewals(client, holder: "a", count: 4)
             #expect(a.isLeader)
@@ -50,6 +49,8 @@ struct LeaderElectorLocalTests {
             let lease = try await client.get(.leases, namespace: "default", name: "semroute-leader")
             #expect(lease[path: "spec", "holderIdentity"] == "b")
             #expect(lease[path: "spec", "leaseTransitions"] == 1)
+            runB.cancel()
+            _ = try? await runB.value
         }
     }
 
@@ -62,7 +63,6 @@ struct LeaderElectorLocalTests {
             let runA = Task { try await a.run() }
             await a.waitForLeadership()
             let runB = Task { try await b.run() }
-            defer { runB.cancel() }
             try await awaitRenewals(client, holder: "a", count: 2)
             let stopped = ContinuousClock.now
             runA.cancel()
@@ -70,6 +70,9 @@ struct LeaderElectorLocalTests {
             await b.waitForLeadership()
             #expect(ContinuousClock.now - stopped < .seconds(5))
             #expect(b.isLeader && !a.isLeader)
+            runB.cancel()
+            _ = try? await runB.value
+            #expect(!b.isLeader)
         }
     }
 }
