@@ -166,3 +166,25 @@ struct LifecycleTests {
         }
     }
 }
+
+@Suite("snapshots")
+struct SnapshotTests {
+    @Test("a server restarted on the same data directory has the same objects and resourceVersions")
+    func restartKeepsObjects() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kubelocal-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let created = try await LocalAPIServer.withRunning(.init(dataDirectory: dir)) { server in
+            try await HTTP(base: server.baseURL).send("POST", "/api/v1/namespaces/default/configmaps", configMap("kept", data: ["a": "b"])).body
+        }
+        try await LocalAPIServer.withRunning(.init(dataDirectory: dir)) { server in
+            let http = HTTP(base: server.baseURL)
+            let read = try await http.send("GET", "/api/v1/namespaces/default/configmaps/kept")
+            #expect(read.code == 200)
+            #expect(read.body[path: "metadata", "uid"] == created[path: "metadata", "uid"])
+            #expect(read.body[path: "metadata", "resourceVersion"] == created[path: "metadata", "resourceVersion"])
+            let next = try await http.send("POST", "/api/v1/namespaces/default/configmaps", configMap("new"))
+            let before = Int(created[path: "metadata", "resourceVersion"]?.stringValue ?? "") ?? 0
+            #expect((Int(next.body[path: "metadata", "resourceVersion"]?.stringValue ?? "") ?? 0) > before)
+        }
+    }
+}
