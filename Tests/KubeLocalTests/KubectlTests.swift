@@ -145,4 +145,45 @@ struct KubectlTests {
             #expect(rejected.stderr.contains("* spec.backends[0].provider: Unsupported value: \"Nowhere\""))
         }
     }
+
+    static let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: llm}
+        spec:
+          replicas: 2
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers:
+              - name: web
+                image: nginx:1.27
+                env: [{name: A, value: "1"}]
+
+        """
+
+    @Test("built-in deployments: get prints kube's default columns, re-apply merges containers by name, scale works")
+    func deployments() async throws {
+        try await withCluster { server, k in
+            let created = try await k.run("apply", "-f", "-", stdin: Self.deployment)
+            #expect(created.status == 0, "\(created.stderr)")
+            let get = try await k.run("get", "deploy", "-n", "llm")
+            let header = get.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+            #expect(header == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], "\(get.stdout) \(get.stderr)")
+            #expect(get.stdout.contains("0/2"))
+            let edited = Self.deployment.replacingOccurrences(of: "nginx:1.27", with: "nginx:1.28")
+            let again = try await k.run("apply", "-f", "-", stdin: edited)
+            #expect(again.status == 0, "\(again.stderr)")
+            let scaled = try await k.run("scale", "deployment", "web", "-n", "llm", "--replicas=4")
+            #expect(scaled.status == 0, "\(scaled.stderr)")
+            let yaml = try YAMLReader.document(try await k.run("get", "deploy", "web", "-n", "llm", "-o", "yaml").stdout)
+            let containers = yaml[path: "spec", "template", "spec", "containers"]?.arrayValue ?? []
+            #expect(containers.count == 1)
+            #expect(containers.first?["image"] == "nginx:1.28")
+            #expect(containers.first?["env"] == [["name": "A", "value": "1"]])
+            #expect(yaml[path: "spec", "replicas"] == 4)
+            #expect(yaml[path: "metadata", "generation"] == 3)
+        }
+    }
 }
