@@ -1,6 +1,7 @@
 import KubeCore
 
-/// Typed variants: objects go through KubeCore's Codable bridge.
+/// Typed variants: objects go through KubeCore's Codable bridge. (`encoding:` keeps a dictionary literal from
+/// being taken for a typed object.)
 extension KubeClient {
     public func get<T: Decodable>(_ type: T.Type, _ resource: APIResource, namespace: String? = nil,
                                   name: String) async throws -> T {
@@ -12,13 +13,13 @@ extension KubeClient {
         try await listAll(resource, namespace: namespace, options: options).items.map { try decodeObject($0, as: T.self) }
     }
 
-    public func create<T: Codable>(_ resource: APIResource, namespace: String? = nil, _ object: T,
+    public func create<T: Codable>(_ resource: APIResource, namespace: String? = nil, encoding object: T,
                                    options: WriteOptions = WriteOptions()) async throws -> T {
         let created = try await create(resource, namespace: namespace, try encodeObject(object), options: options)
         return try decodeObject(created, as: T.self)
     }
 
-    public func apply<T: Codable>(_ resource: APIResource, namespace: String? = nil, name: String, _ object: T,
+    public func apply<T: Codable>(_ resource: APIResource, namespace: String? = nil, name: String, encoding object: T,
                                   subresource: Subresource? = nil, options: ApplyOptions) async throws -> T {
         let applied = try await apply(resource, namespace: namespace, name: name, try encodeObject(object),
                                       subresource: subresource, options: options)

@@ -99,6 +99,9 @@ struct APIResponder: HTTPResponder {
         let buffer = try await request.body.collect(upTo: 64 * 1024 * 1024)
         let text = String(buffer: buffer)
         let contentType = request.headers[.contentType] ?? "application/json"
+        if contentType.contains("protobuf") || contentType.contains("cbor") {
+            throw APIError.unsupportedMediaType(contentType, accepted: ["application/json", "application/yaml"])
+        }
         do {
             if contentType.contains("yaml") { return try YAMLReader.document(text) }
             return try JSONParser.parse(text)

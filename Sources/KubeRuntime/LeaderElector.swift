@@ -137,7 +137,10 @@ public final class LeaderElector: Service, Sendable {
             // shutdown
         }
         if isLeader {
-            if configuration.releaseOnShutdown { await release() }
+            if configuration.releaseOnShutdown {
+                // Release even when run() itself was cancelled: a short request outside the cancelled task.
+                await Task { await self.release() }.value
+            }
             setLeader(false)
         }
         state.withLock { s in for sub in s.subscribers { sub.finish() } }
@@ -154,7 +157,7 @@ public final class LeaderElector: Service, Sendable {
             // Leader: renew every retryPeriod; give up after renewDeadline without success.
             while true {
                 try await clock.sleep(for: configuration.retryPeriod)
-                if await tryAcquireOrRenew() {
+                if await renew(before: lastRenew + configuration.renewDeadline) {
                     lastRenew = clock.now
                 } else if clock.now - lastRenew >= configuration.renewDeadline {
                     logger.warning("could not renew the lease within the renew deadline")
@@ -162,6 +165,20 @@ public final class LeaderElector: Service, Sendable {
                     break
                 }
             }
+        }
+    }
+
+    /// One renewal attempt that gives up at `deadline` (a hung request must not keep us leading).
+    private func renew(before deadline: Duration) async -> Bool {
+        await withTaskGroup(of: Bool?.self) { group in
+            group.addTask { await self.tryAcquireOrRenew() }
+            group.addTask {
+                try? await self.clock.sleep(until: deadline)
+                return nil
+            }
+            let first = await group.next()
+            group.cancelAll()
+            return (first ?? nil) ?? false
         }
     }
 

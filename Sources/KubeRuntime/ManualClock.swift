@@ -21,7 +21,7 @@ public final class ManualClock: Clock, Sendable {
         var nextID = 0
         var sleepers: [Int: Sleeper] = [:]
         var cancelledBeforeRegistration: Set<Int> = []
-        var countWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [(ready: @Sendable ([Instant]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let state = Mutex(State())
@@ -48,9 +48,9 @@ public final class ManualClock: Clock, Sendable {
                     if s.cancelledBeforeRegistration.remove(id) != nil { return .failure(CancellationError()) }
                     if deadline <= s.now { return .success(()) }
                     s.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
-                    let count = s.sleepers.count
-                    let ready = s.countWaiters.filter { $0.count <= count }
-                    s.countWaiters.removeAll { $0.count <= count }
+                    let deadlines = s.sleepers.values.map(\.deadline)
+                    let ready = s.waiters.filter { $0.ready(deadlines) }
+                    s.waiters.removeAll { $0.ready(deadlines) }
                     for waiter in ready { waiter.continuation.resume() }
                     return nil
                 }
@@ -88,13 +88,22 @@ public final class ManualClock: Clock, Sendable {
 
     /// Returns once at least `count` tasks are sleeping on this clock.
     public func waitForSleepers(_ count: Int = 1) async {
+        await waitUntil { $0.count >= count }
+    }
+
+    /// Returns once some task sleeps until exactly `deadline`.
+    public func waitForSleeper(until deadline: Instant) async {
+        await waitUntil { $0.contains(deadline) }
+    }
+
+    private func waitUntil(_ ready: @escaping @Sendable ([Instant]) -> Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { s -> Bool in
-                if s.sleepers.count >= count { return true }
-                s.countWaiters.append((count, continuation))
+            let now = state.withLock { s -> Bool in
+                if ready(s.sleepers.values.map(\.deadline)) { return true }
+                s.waiters.append((ready, continuation))
                 return false
             }
-            if ready { continuation.resume() }
+            if now { continuation.resume() }
         }
     }
 }

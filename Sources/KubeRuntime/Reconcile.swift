@@ -15,6 +15,12 @@ public struct ReconcileRequest: Sendable, Hashable {
     public var id: UInt64
     /// Failures of this key since its last success (0 on a first try).
     public var failures: Int
+
+    public init(key: ObjectKey, id: UInt64 = 0, failures: Int = 0) {
+        self.key = key
+        self.id = id
+        self.failures = failures
+    }
 }
 
 /// How the error policy treats a failed reconcile.

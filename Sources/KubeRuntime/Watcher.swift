@@ -99,19 +99,23 @@ public struct Watcher<Source: ListWatchSource>: AsyncSequence, Sendable {
                     do {
                         event = try await events.next()
                     } catch let error as KubeError {
+                        try Task.checkCancellation()
                         if case .gone = error { relist(rv); continue }
                         state = .needsWatch(resourceVersion: rv)
                         watcher.restarts?.increment()
                         try await fail(error, stage: "watch stream")
                         continue
                     } catch {
+                        try Task.checkCancellation()
                         state = .needsWatch(resourceVersion: rv)
                         watcher.restarts?.increment()
                         try await fail(error, stage: "watch stream")
                         continue
                     }
                     guard let event else {
-                        // A clean end (timeoutSeconds): resume from where we are, at once.
+                        // A clean end (timeoutSeconds): resume from where we are, at once. (A stream cut short by
+                        // our own cancellation is not a restart.)
+                        try Task.checkCancellation()
                         watcher.restarts?.increment()
                         state = .needsWatch(resourceVersion: rv)
                         continue

@@ -8,6 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "semroute-bench",
         abstract: "semroute benchmarks (run with -c release).",
-        subcommands: [RenderBenchmark.self, EncoderBenchmark.self, OperatorBenchmark.self]
+        subcommands: [
+            RenderBenchmark.self, APIServerBenchmark.self, OperatorBenchmark.self, EncoderBenchmark.self,
+        ]
     )
 }
