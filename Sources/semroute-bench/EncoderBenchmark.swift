@@ -67,7 +67,7 @@ struct EncoderBenchmark: ParsableCommand {
 
     /// A sentence of ordinary words that tokenizes to exactly `tokens` ids, specials included.
     static func text(tokens: Int, tokenizer: WordPieceTokenizer) throws -> String {
-        let words = "the model routes each request to the backend that best fits its domain while keeping latency low and cost under control for every user"
+        let words = "the model routes each request to the server that best fits its domain while keeping delay low and cost under control for every user"
             .split(separator: " ")
         let text = (0..<max(0, tokens - 2)).map { String(words[$0 % words.count]) }.joined(separator: " ")
         let count = tokenizer.encode(text, maxTokens: 4096).count
