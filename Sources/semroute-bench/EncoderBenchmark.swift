@@ -14,6 +14,7 @@ struct EncoderBenchmark: ParsableCommand {
     @Option(help: "Timed calls per length and thread count.") var iterations = 300
     @Option(help: "Untimed warm-up calls per length and thread count.") var warmup = 30
     @Option(help: "Texts per batch for the batch-throughput line (0 skips it).") var batch = 64
+    @Option(help: "Concurrent callers (one OpenBLAS thread each) for the saturation line (0 skips it).") var concurrency = 2
 
     func run() throws {
         let lengths = try list(tokens, "--tokens")
@@ -53,6 +54,19 @@ struct EncoderBenchmark: ParsableCommand {
                 print(String(format: "threads %d  batch of %d × 32 tokens: %.0f texts/s", threadCount, batch,
                              Double(batch * rounds) / seconds))
             }
+        }
+        if concurrency > 0 {
+            // Saturation: independent single-text calls from `concurrency` threads, one OpenBLAS thread each.
+            MiniLMEncoder.setBLASThreads(1)
+            let text = try Self.text(tokens: 32, tokenizer: encoder.tokenizer)
+            let perWorker = max(1, iterations / 2)
+            let start = ContinuousClock.now
+            DispatchQueue.concurrentPerform(iterations: concurrency) { _ in
+                for _ in 0..<perWorker { _ = encoder.embed(text) }
+            }
+            let seconds = Measure.seconds(ContinuousClock.now - start)
+            print(String(format: "%d concurrent callers × 1 thread, 32 tokens: %.0f texts/s", concurrency,
+                         Double(concurrency * perWorker) / seconds))
         }
         print(String(format: "peak RSS %.1f MiB", Measure.peakRSSMiB()))
     }
