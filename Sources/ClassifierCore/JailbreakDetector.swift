@@ -1,5 +1,5 @@
 /// Scores prompt-injection and jailbreak attempts from phrase patterns (no trained head yet: the score is
-/// a documented heuristic, see docs/classifier.md).
+/// a documented heuristic, see docs/classifier-signals.md).
 ///
 /// Each pattern family has a weight (the rough probability that a prompt containing it is an attack);
 /// the score is `1 − Π(1 − weight)` over the families that fired, so one strong family ("ignore all previous
