@@ -8,6 +8,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "semroute-bench",
         abstract: "semroute benchmarks (run with -c release).",
-        subcommands: [RenderBenchmark.self, EncoderBenchmark.self]
+        subcommands: [RenderBenchmark.self, EncoderBenchmark.self, ExtProcBenchmark.self, DecisionBenchmark.self]
     )
 }
