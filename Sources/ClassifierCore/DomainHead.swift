@@ -65,7 +65,7 @@ struct DomainHead: Sendable {
             throw HeadsError(file: binPath, reason: "\(blob.count) bytes, expected \(expected) for \(l) labels, \(d) dimensions, \(b) buckets")
         }
         var floats = [Float](repeating: 0, count: expected / 4)
-        floats.withUnsafeMutableBytes { dst in blob.copyBytes(to: dst) }
+        _ = floats.withUnsafeMutableBytes { dst in blob.copyBytes(to: dst) }
         for i in floats.indices { floats[i] = Float(bitPattern: UInt32(littleEndian: floats[i].bitPattern)) }
         var offset = 0
         func take(_ n: Int) -> [Float] {

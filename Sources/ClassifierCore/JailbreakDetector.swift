@@ -1,5 +1,5 @@
 /// Scores prompt-injection and jailbreak attempts from phrase patterns (no trained head yet: the score is
-/// a documented heuristic, see docs/classifier.md).
+/// a documented heuristic, see docs/classifier-signals.md).
 ///
 /// Each pattern family has a weight (the rough probability that a prompt containing it is an attack);
 /// the score is `1 − Π(1 − weight)` over the families that fired, so one strong family ("ignore all previous
@@ -57,9 +57,17 @@ struct JailbreakDetector: Sendable {
     func score(_ texts: [String]) -> (score: Double, families: [String]) {
         var fired: [String] = []
         var keep = 1.0
-        let tokenised = texts.map(Self.words)
+        let tokenised = texts.map { words -> (words: [Substring], set: Set<Substring>) in
+            let w = Self.words(words)
+            return (w, Set(w))
+        }
         for (index, family) in Self.families.enumerated()
-        where tokenised.contains(where: { words in Self.compiled[index].contains { Self.matches($0, words, 0, 0) } }) {
+        where tokenised.contains(where: { text in
+            Self.compiled[index].indices.contains { p in
+                // Cheap prefilter: some first word of the phrase must occur in the text.
+                !Self.firstWords[index][p].isDisjoint(with: text.set) && Self.matches(Self.compiled[index][p], text.words, 0, 0)
+            }
+        }) {
             fired.append(family.name)
             keep *= 1 - family.weight
         }
@@ -69,6 +77,11 @@ struct JailbreakDetector: Sendable {
     /// Per family, per phrase, per slot: the alternatives as word sequences.
     static let compiled: [[[[[Substring]]]]] = families.map { family in
         family.phrases.map { phrase in phrase.map { slot in slot.map { words($0) } } }
+    }
+
+    /// Per family, per phrase: the words a match can start with (slot 0 never holds an empty alternative).
+    static let firstWords: [[Set<Substring>]] = compiled.map { family in
+        family.map { phrase in Set(phrase[0].compactMap(\.first)) }
     }
 
     /// Lower-cased words split on whitespace, trailing punctuation (`,.!?;:"')`) removed.

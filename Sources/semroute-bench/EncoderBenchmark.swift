@@ -14,6 +14,7 @@ struct EncoderBenchmark: ParsableCommand {
     @Option(help: "Timed calls per length and thread count.") var iterations = 300
     @Option(help: "Untimed warm-up calls per length and thread count.") var warmup = 30
     @Option(help: "Texts per batch for the batch-throughput line (0 skips it).") var batch = 64
+    @Option(help: "Concurrent callers (one OpenBLAS thread each) for the saturation line (0 skips it).") var concurrency = 2
 
     func run() throws {
         let lengths = try list(tokens, "--tokens")
@@ -54,6 +55,19 @@ struct EncoderBenchmark: ParsableCommand {
                              Double(batch * rounds) / seconds))
             }
         }
+        if concurrency > 0 {
+            // Saturation: independent single-text calls from `concurrency` threads, one OpenBLAS thread each.
+            MiniLMEncoder.setBLASThreads(1)
+            let text = try Self.text(tokens: 32, tokenizer: encoder.tokenizer)
+            let perWorker = max(1, iterations / 2)
+            let start = ContinuousClock.now
+            DispatchQueue.concurrentPerform(iterations: concurrency) { _ in
+                for _ in 0..<perWorker { _ = encoder.embed(text) }
+            }
+            let seconds = Measure.seconds(ContinuousClock.now - start)
+            print(String(format: "%d concurrent callers × 1 thread, 32 tokens: %.0f texts/s", concurrency,
+                         Double(concurrency * perWorker) / seconds))
+        }
         print(String(format: "peak RSS %.1f MiB", Measure.peakRSSMiB()))
     }
 
@@ -67,7 +81,7 @@ struct EncoderBenchmark: ParsableCommand {
 
     /// A sentence of ordinary words that tokenizes to exactly `tokens` ids, specials included.
     static func text(tokens: Int, tokenizer: WordPieceTokenizer) throws -> String {
-        let words = "the model routes each request to the backend that best fits its domain while keeping latency low and cost under control for every user"
+        let words = "the model routes each request to the server that best fits its domain while keeping delay low and cost under control for every user"
             .split(separator: " ")
         let text = (0..<max(0, tokens - 2)).map { String(words[$0 % words.count]) }.joined(separator: " ")
         let count = tokenizer.encode(text, maxTokens: 4096).count

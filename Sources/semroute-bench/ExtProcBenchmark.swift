@@ -120,13 +120,14 @@ struct ExtProcBenchmark: AsyncParsableCommand {
         bodyMessage.requestBody.body = Data(body)
         bodyMessage.requestBody.endOfStream = true
         let (requests, sink) = AsyncStream.makeStream(of: Envoy_Service_ExtProc_V3_ProcessingRequest.self)
+        let (headersRequest, bodyRequest) = (headers, bodyMessage)
         return try await processor.process(requestProducer: { writer in
             for await message in requests { try await writer.write(message) }
         }, onResponse: { response in
             var answers = response.messages.makeAsyncIterator()
-            sink.yield(headers)
+            sink.yield(headersRequest)
             _ = try await answers.next()
-            sink.yield(bodyMessage)
+            sink.yield(bodyRequest)
             let answer = try await answers.next()
             sink.finish()
             guard case .body(let newBody)? = answer?.requestBody.response.bodyMutation.mutation,

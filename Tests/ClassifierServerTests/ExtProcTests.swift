@@ -114,7 +114,7 @@ struct ExtProcTests {
         }
     }
 
-    @Test("classifies a 10 MB body within the limit, and passes through (failOpen) or refuses with 413 (failClosed) above it")
+    @Test("classifies a 10 MB body within the limit; above it passes through (failOpen) or answers 413 (failClosed); over the gRPC limit a clean error")
     func largeBodies() async throws {
         let filler = String(repeating: "lorem ipsum dolor sit amet ", count: 10_000_000 / 27)
         let big = Envoy.chat(model: "MoM", filler + " what is the derivative of x^3?")
@@ -128,13 +128,20 @@ struct ExtProcTests {
         }
         try await ClassifierServerHarness.with(config: TestConfigs.keywordRoute(failOpen: true), configure: { $0.maxBodyBytes = 1 << 20 }) { harness in
             try await EnvoySide.with(port: harness.ports.grpc) { envoy in
-                let answers = try await envoy.exchange([Envoy.requestHeaders(), Envoy.requestBody(Array(String(big.prefix(2 << 20)).utf8))])
+                let answers = try await envoy.exchange([Envoy.requestHeaders(), Envoy.requestBody(Array(String(big.prefix(1_500_000)).utf8))])
                 #expect(answers.count == 2 && answers[1].isPlainContinue)
+                // Over the gRPC message limit (the body limit plus 1 MiB): the transport refuses the stream
+                // with a gRPC error, and the server keeps serving.
+                await #expect(throws: RPCError.self) {
+                    _ = try await envoy.exchange([Envoy.requestHeaders(), Envoy.requestBody(Array(String(big.prefix(3 << 20)).utf8))])
+                }
+                let after = try await envoy.exchange([Envoy.requestHeaders(), Envoy.requestBody(json: mathPrompt)])
+                #expect(after[1].newBodyJSON?["model"] as? String == "llm-mom.math")
             }
         }
         try await ClassifierServerHarness.with(config: TestConfigs.keywordRoute(failOpen: false), configure: { $0.maxBodyBytes = 1 << 20 }) { harness in
             try await EnvoySide.with(port: harness.ports.grpc) { envoy in
-                let answers = try await envoy.exchange([Envoy.requestHeaders(), Envoy.requestBody(Array(String(big.prefix(2 << 20)).utf8))])
+                let answers = try await envoy.exchange([Envoy.requestHeaders(), Envoy.requestBody(Array(String(big.prefix(1_500_000)).utf8))])
                 #expect(answers.last?.immediateResponse.status.code.rawValue == 413)
             }
         }
