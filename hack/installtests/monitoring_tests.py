@@ -197,20 +197,26 @@ def queried_metrics():
 
 def exported_metrics():
     """metric name -> the string literals of the Swift files that spell it out (Sources/ plus
-    SEMROUTE_METRIC_SOURCES): a "semroute_..." literal, or, in a file that defines a name-prefix constant
+    SEMROUTE_METRIC_SOURCES): a "semroute_..." literal; or, in a file that defines a name-prefix constant
     (`static let prefix = "semroute_classifier_"`), that prefix joined to a lowercase literal of the same file
-    (`prefix + "errors_total"`, `"\\(prefix)errors_total"`, `prefix + (hit ? "cache_hits_total" : ...)`)."""
+    (`prefix + "errors_total"`, `"\\(prefix)errors_total"`, `prefix + (hit ? "cache_hits_total" : ...)`); or a
+    library name built from a prefix parameter (`metricsPrefix + "reconcile_total"` in KubeRuntime) joined to a
+    `...Prefix = "semroute_"` constant that some file of the operator defines and passes in."""
     roots = [ROOT / 'Sources'] + [Path(p) for p in os.environ.get('SEMROUTE_METRIC_SOURCES', '').split(':') if p]
+    files = {path: path.read_text(errors='replace') for root in roots for path in root.rglob('*.swift')}
+    passed_prefixes = {m for text in files.values()
+                       for m in re.findall(r'\b\w*[pP]refix\s*(?::\s*String\s*)?=\s*"(semroute_)"', text)}
     exported = {}
-    for path in (p for root in roots for p in root.rglob('*.swift')):
-        text = path.read_text(errors='replace')
+    for path, text in files.items():
         literals = set(re.findall(r'"([A-Za-z0-9_]+)"', text))
         names = {l for l in literals if l.startswith('semroute_')}
-        prefixes = re.findall(r'\blet\s+\w+\s*(?::\s*String\s*)?=\s*"(semroute_[a-z0-9_]*_)"', text)
+        prefixes = re.findall(r'\blet\s+\w+\s*(?::\s*String\s*)?=\s*"(semroute_(?:[a-z0-9_]*_)?)"', text)
         if prefixes:  # joined only within the file that defines the prefix
             suffixes = {l for l in literals if re.fullmatch(r'[a-z0-9_]+', l)}
             suffixes |= set(re.findall(r'\\\(\s*(?:\w+\.)*\w+\s*\)([a-z0-9_]+)"', text))
             names |= {prefix + suffix for prefix in prefixes for suffix in suffixes}
+        joined = set(re.findall(r'\b\w*[pP]refix\s*\+\s*"([a-z0-9_]+)"', text))
+        names |= {prefix + suffix for prefix in passed_prefixes for suffix in joined}
         for name in names:
             exported.setdefault(name, set()).update(literals)
     return exported
