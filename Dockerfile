@@ -30,7 +30,8 @@ COPY --from=build /out/semroute /usr/local/bin/semroute
 COPY --from=model /opt/semroute/models /opt/semroute/models
 # The classifier's trained heads (domain, jailbreak), committed under heads/ (hack/train-domain-head.py).
 COPY heads/ /opt/semroute/heads/
-ENV SEMROUTE_MODEL_DIR=/opt/semroute/models/all-minilm-l6-v2
+ENV SEMROUTE_MODEL_DIR=/opt/semroute/models/all-minilm-l6-v2 \
+    SEMROUTE_HEADS_DIR=/opt/semroute/heads
 # Read-only root filesystem friendly: nothing is written outside /tmp (an emptyDir in the Deployments).
 # OPENBLAS_CORETYPE / OPENBLAS_NUM_THREADS are left to the Deployment's env (they depend on the nodes).
 WORKDIR /tmp
