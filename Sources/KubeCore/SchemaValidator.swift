@@ -261,7 +261,9 @@ public struct SchemaValidator: Sendable {
             } else if let mapValues {
                 check(member, mapValues, memberPath, &errors, strict: strict)
             } else if strict && !allowsAnything {
-                errors.append(FieldError(.unknownField, memberPath, "unknown field \"\(memberPath)\""))
+                let hint = key == "true" || key == "false"
+                    ? " (YAML reads a bare key such as on, off, yes or no as a boolean, as kubectl does: quote it, e.g. \"on\":)" : ""
+                errors.append(FieldError(.unknownField, memberPath, "unknown field \"\(memberPath)\"" + hint))
             }
         }
     }

@@ -78,7 +78,12 @@ public enum YAMLReader {
                 guard case .scalar(let keyScalar) = keyNode else {
                     throw Error(line: keyNode.mark.map { $0.line }, reason: "mapping keys must be strings")
                 }
-                let key = keyScalar.string
+                var key = keyScalar.string
+                // As kubectl (YAML 1.1): a plain key like `on`, `yes` or `off` is a boolean, sent as "true"/"false".
+                if keyScalar.style == .plain, Resolver.default.resolveTag(of: keyNode) == .bool,
+                   case .bool(let flag) = try convert(keyScalar, tag: .bool) {
+                    key = flag ? "true" : "false"
+                }
                 if key == "<<", Resolver.default.resolveTag(of: keyNode) == .merge {
                     throw Error(line: keyNode.mark.map { $0.line }, reason: "merge keys (<<) are not supported")
                 }
@@ -97,7 +102,7 @@ public enum YAMLReader {
         let text = scalar.string
         switch tag {
         case .null: return .null
-        case .bool: return .bool(["yes", "true", "on"].contains(text.lowercased()))
+        case .bool: return .bool(["yes", "true", "on", "y"].contains(text.lowercased()))
         case .int:
             if let value = parseInt(text) { return .int(value) }
             if let value = Double(text.replacingOccurrences(of: "_", with: "")) { return .double(value) }

@@ -45,9 +45,11 @@ extension RenderContext {
             ("startupProbe", ["httpGet": ["path": "/healthz", "port": "http"], "periodSeconds": 2, "failureThreshold": 60]),
         ])
         var resources = JSONObject()
-        let requests = c.resources?.requests ?? ["cpu": .string("100m"), "memory": .string("256Mi")]
-        resources["requests"] = .object(JSONObject(requests.keys.sorted().map { ($0, requests[$0]!.json) }))
-        if let limits = c.resources?.limits {
+        // Per field: the route's own requests/limits, else the operator's defaults (`--classifier-resources`).
+        if let requests = c.resources?.requests ?? options.classifierResources.requests {
+            resources["requests"] = .object(JSONObject(requests.keys.sorted().map { ($0, requests[$0]!.json) }))
+        }
+        if let limits = c.resources?.limits ?? options.classifierResources.limits {
             resources["limits"] = .object(JSONObject(limits.keys.sorted().map { ($0, limits[$0]!.json) }))
         }
         container["resources"] = .object(resources)

@@ -11,12 +11,18 @@ public struct Renderer: Sendable {
         public var classifierImage: String
         /// The HTTP body buffer limit set on the Gateway (the classifier and AI Gateway read whole bodies).
         public var bufferLimit: String
+        /// The classifier container's resources when the route sets none (`--classifier-resources`).
+        public var classifierResources: ClassifierSpec.Resources
 
         public static let defaultClassifierImage = "ghcr.io/semroute/semroute:0.1.0"
+        public static let defaultClassifierResources = ClassifierSpec.Resources(
+            requests: ["cpu": .string("100m"), "memory": .string("256Mi")])
 
-        public init(classifierImage: String = Options.defaultClassifierImage, bufferLimit: String = "50Mi") {
+        public init(classifierImage: String = Options.defaultClassifierImage, bufferLimit: String = "50Mi",
+                    classifierResources: ClassifierSpec.Resources = Options.defaultClassifierResources) {
             self.classifierImage = classifierImage
             self.bufferLimit = bufferLimit
+            self.classifierResources = classifierResources
         }
     }
 

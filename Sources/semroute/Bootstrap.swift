@@ -16,7 +16,16 @@ enum Bootstrap {
     /// process serves on its `/metrics` endpoint.
     static func metrics() -> PrometheusCollectorRegistry {
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // The classifier's stages take microseconds and reconciles up to seconds: buckets from 50 µs to 10 s
+        // (swift-prometheus's defaults start at 5 ms, where every classifier stage would fall in the first bucket).
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
+        ]
+        MetricsSystem.bootstrap(factory)
         return registry
     }
 }

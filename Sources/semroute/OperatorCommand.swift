@@ -15,7 +15,7 @@ struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator",
         abstract: "Run the SemanticRoute operator against a Kubernetes API server.",
-        discussion: "Environment variables: KUBECONFIG, SEMROUTE_NAMESPACES (comma-separated), SEMROUTE_LEADER_ELECT, SEMROUTE_LEASE_NAMESPACE, SEMROUTE_LEASE_NAME, SEMROUTE_HEALTH_ADDR, SEMROUTE_METRICS_ADDR, SEMROUTE_CLASSIFIER_IMAGE, SEMROUTE_CONCURRENCY, SEMROUTE_LOG_FORMAT, SEMROUTE_LOG_LEVEL."
+        discussion: "Environment variables: KUBECONFIG, SEMROUTE_NAMESPACES (comma-separated), SEMROUTE_LEADER_ELECT, SEMROUTE_LEADER_ELECTION_NAMESPACE, SEMROUTE_LEADER_ELECTION_NAME, SEMROUTE_HEALTH_ADDR, SEMROUTE_METRICS_ADDR, SEMROUTE_CLASSIFIER_IMAGE, SEMROUTE_CLASSIFIER_RESOURCES, SEMROUTE_CONCURRENCY, SEMROUTE_LOG_FORMAT, SEMROUTE_LOG_LEVEL."
     )
 
     @Option(help: "Path to a kubeconfig. Default: in-cluster config in a pod, else $KUBECONFIG or ~/.kube/config.")
@@ -30,10 +30,10 @@ struct OperatorCommand: AsyncParsableCommand {
     @Flag(name: .customLong("leader-elect"), inversion: .prefixedNo, help: "Elect one active instance through a coordination.k8s.io Lease.")
     var leaderElect: Bool?
 
-    @Option(help: "Namespace of the leader-election Lease (default: the pod's namespace).")
+    @Option(name: .customLong("leader-election-namespace"), help: "Namespace of the leader-election Lease (default: the pod's namespace).")
     var leaseNamespace: String?
 
-    @Option(help: "Name of the leader-election Lease.")
+    @Option(name: .customLong("leader-election-name"), help: "Name of the leader-election Lease.")
     var leaseName: String?
 
     @Option(help: "Address of /healthz and /readyz, `[host]:port`.")
@@ -44,6 +44,9 @@ struct OperatorCommand: AsyncParsableCommand {
 
     @Option(help: "Default classifier image, pinned by tag or digest (never `latest`).")
     var classifierImage: String?
+
+    @Option(help: "Default classifier resources as JSON, e.g. {\"requests\":{\"cpu\":\"200m\"}}; a route's spec.classifier.resources wins per field.")
+    var classifierResources: String?
 
     @Option(help: "SemanticRoutes reconciled at the same time.")
     var concurrency: Int?
@@ -75,7 +78,8 @@ struct OperatorCommand: AsyncParsableCommand {
         let election = settings.leaderElect ? LeaderElector.Configuration(
             namespace: settings.leaseNamespace ?? config.namespace, name: settings.leaseName, identity: identity) : nil
         let op = try await SemanticRouteOperator.make(client: client, configuration: .init(
-            namespaces: settings.namespaces, renderer: Renderer.Options(classifierImage: settings.classifierImage),
+            namespaces: settings.namespaces, renderer: Renderer.Options(classifierImage: settings.classifierImage,
+                                                                  classifierResources: settings.classifierResources),
             concurrency: settings.concurrency, resyncPeriod: .seconds(settings.resyncSeconds),
             drainTimeout: .seconds(settings.shutdownTimeoutSeconds), leaderElection: election), logger: logger)
         let http = OperatorHTTPServer.applications(healthAddress: settings.healthAddr, metricsAddress: settings.metricsAddr,
@@ -112,6 +116,7 @@ struct OperatorSettings: Sendable {
     var healthAddr: HostPort
     var metricsAddr: HostPort
     var classifierImage: String
+    var classifierResources: ClassifierSpec.Resources
     var concurrency: Int
     var resyncSeconds: Int
     var shutdownTimeoutSeconds: Int
@@ -127,14 +132,15 @@ struct OperatorSettings: Sendable {
             throw ValidationError("--namespace \"\(ns)\": not a valid namespace name")
         }
         leaderElect = try c.leaderElect ?? Self.bool(env["SEMROUTE_LEADER_ELECT"], name: "SEMROUTE_LEADER_ELECT") ?? false
-        leaseNamespace = c.leaseNamespace ?? env["SEMROUTE_LEASE_NAMESPACE"]
-        leaseName = c.leaseName ?? env["SEMROUTE_LEASE_NAME"] ?? "semroute-operator"
+        leaseNamespace = c.leaseNamespace ?? env["SEMROUTE_LEADER_ELECTION_NAMESPACE"]
+        leaseName = c.leaseName ?? env["SEMROUTE_LEADER_ELECTION_NAME"] ?? "semroute-operator"
         healthAddr = try Self.address(c.healthAddr ?? env["SEMROUTE_HEALTH_ADDR"] ?? ":8081", flag: "--health-addr")
         metricsAddr = try Self.address(c.metricsAddr ?? env["SEMROUTE_METRICS_ADDR"] ?? ":8080", flag: "--metrics-addr")
         classifierImage = c.classifierImage ?? env["SEMROUTE_CLASSIFIER_IMAGE"] ?? Renderer.Options.defaultClassifierImage
         if let problem = ImageReference.unpinnedReason(classifierImage) {
             throw ValidationError("--classifier-image \"\(classifierImage)\": \(problem)")
         }
+        classifierResources = try Self.resources(c.classifierResources ?? env["SEMROUTE_CLASSIFIER_RESOURCES"])
         let concurrencyText = env["SEMROUTE_CONCURRENCY"]
         concurrency = c.concurrency ?? (concurrencyText.flatMap { Int($0) }) ?? 4
         if c.concurrency == nil, let concurrencyText, Int(concurrencyText) == nil {
@@ -155,6 +161,22 @@ struct OperatorSettings: Sendable {
             guard let level = Logger.Level(rawValue: text) else { throw ValidationError("SEMROUTE_LOG_LEVEL \"\(text)\": not a log level") }
             logLevel = level
         } else { logLevel = .info }
+    }
+
+    /// `--classifier-resources`: `{"requests": {...}, "limits": {...}}` with Kubernetes quantities.
+    static func resources(_ text: String?) throws -> ClassifierSpec.Resources {
+        guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return Renderer.Options.defaultClassifierResources }
+        do {
+            let value = try JSONParser.parse(text)
+            guard case .object(let object) = value, object.keys.allSatisfy({ $0 == "requests" || $0 == "limits" }) else {
+                throw ValidationError("--classifier-resources: expected a JSON object with only \"requests\" and \"limits\"")
+            }
+            return try value.decode(ClassifierSpec.Resources.self)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw ValidationError("--classifier-resources: not valid resources JSON: \(error)")
+        }
     }
 
     static func bool(_ text: String?, name: String) throws -> Bool? {

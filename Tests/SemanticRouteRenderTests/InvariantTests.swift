@@ -190,3 +190,27 @@ struct InvariantTests {
         }
     }
 }
+
+@Suite("Classifier resources")
+struct ClassifierResourcesTests {
+    private func containerResources(_ objects: [DesiredObject]) -> JSONValue? {
+        let deployment = objects.first { $0.kind == "Deployment" }
+        guard case .array(let containers)? = deployment?.body[path: "spec", "template", "spec", "containers"] else { return nil }
+        return containers.first?[path: "resources"]
+    }
+
+    @Test("the operator's default classifier resources apply where a route sets none, and a route's own win per field")
+    func operatorDefaults() throws {
+        let route = try Fixtures.routes("mom.yaml")[0]
+        let defaults = ClassifierSpec.Resources(requests: ["cpu": .string("250m")], limits: ["memory": .string("1Gi")])
+        var bare = route
+        bare.spec.classifier?.resources = nil
+        let rendered = Renderer(options: .init(classifierResources: defaults)).render(Fixtures.stored(bare))
+        #expect(containerResources(rendered) == ["requests": ["cpu": "250m"], "limits": ["memory": "1Gi"]])
+
+        var own = route
+        own.spec.classifier = ClassifierSpec(resources: .init(requests: ["cpu": .string("1")]))
+        let overridden = Renderer(options: .init(classifierResources: defaults)).render(Fixtures.stored(own))
+        #expect(containerResources(overridden) == ["requests": ["cpu": "1"], "limits": ["memory": "1Gi"]])
+    }
+}
