@@ -111,11 +111,17 @@ extension APIResponder {
             guard let manager = query["fieldManager"], !manager.isEmpty else {
                 throw APIError.badRequest("PATCH requests with apply content type require fieldManager")
             }
-            guard !isScale else { throw APIError.notImplemented("server-side apply to the scale subresource is not implemented by KubeLocal") }
             options.operation = "Apply"
             options.force = query["force"] == "true"
             let force = options.force
             let subresource = options.subresource
+            if isScale {
+                let result = try await store.patch(type, namespace: info.namespace, name: info.name!, options: options) { current throws(APIError) in
+                    guard let current else { throw .notFound(type.plural, group: type.group, name: info.name!) }
+                    return try ServerSideApply.applyScale(applied: body, to: current, manager: manager, force: force, type: type)
+                }
+                return Self.json(Self.scale(of: result.object, type: type), headers: warnings(result.warnings))
+            }
             let result = try await store.patch(type, namespace: info.namespace, name: info.name!, options: options) { current throws(APIError) in
                 try ServerSideApply.apply(applied: body, to: current, manager: manager, force: force, type: type, subresource: subresource)
             }

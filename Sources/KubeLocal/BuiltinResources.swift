@@ -100,7 +100,7 @@ enum BuiltinResources {
                                Column(name: "Created At", type: "date", description: "Creation time", priority: 0,
                                       value: .computed { $0[path: "metadata", "creationTimestamp"] ?? .null })],
                      tracksGeneration: true, storageVersion: "v1"),
-    ]
+    ] + rbac
 
     static let nameDescription = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
 

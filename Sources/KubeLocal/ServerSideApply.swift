@@ -19,33 +19,18 @@ enum ServerSideApply {
         var managed = ManagedFields(of: current)
         let sub = statusOnly ? "status" : nil
         // Conflicts: fields another manager owns whose live value differs from the applied one.
-        var conflicts: [(manager: String, apiVersion: String, path: FieldSet.Path)] = []
+        var conflicts: [Conflict] = []
         if let current {
-            for entry in managed.entries where !(entry.manager == manager && entry.operation == "Apply") && entry.subresource == sub {
+            // The scale subresource's managers own fields of the main resource (e.g. `spec.replicas`).
+            for entry in managed.entries where !(entry.manager == manager && entry.operation == "Apply")
+                && (entry.subresource == sub || (sub == nil && entry.subresource == "scale")) {
                 for path in entry.fields.paths.intersection(appliedSet.paths).sorted(by: { $0.joined() < $1.joined() })
                 where FieldSet.value(at: path, in: current) != FieldSet.value(at: path, in: applied) {
                     conflicts.append((entry.manager, entry.apiVersion, path))
                 }
             }
         }
-        if !conflicts.isEmpty && !force {
-            let noun = conflicts.count == 1 ? "conflict" : "conflicts"
-            let detail: String
-            if conflicts.count == 1 {
-                let c = conflicts[0]
-                detail = "conflict with \"\(c.manager)\" using \(c.apiVersion): \(FieldSet.describe(c.path))"
-            } else {
-                detail = Dictionary(grouping: conflicts, by: \.manager).sorted { $0.key < $1.key }.map { m, cs in
-                    "conflicts with \"\(m)\" using \(cs[0].apiVersion):\n" + cs.map { "- \(FieldSet.describe($0.path))" }.joined(separator: "\n")
-                }.joined(separator: "\n")
-            }
-            throw APIError(code: 409, reason: "Conflict", message: "Apply failed with \(conflicts.count) \(noun): \(detail)",
-                           details: .init(causes: conflicts.map {
-                               .init(reason: "FieldManagerConflict",
-                                     message: "conflict with \"\($0.manager)\" using \($0.apiVersion)",
-                                     field: FieldSet.describe($0.path))
-                           }))
-        }
+        if !conflicts.isEmpty && !force { throw conflictError(conflicts) }
         if force {
             for i in managed.entries.indices where !(managed.entries[i].manager == manager && managed.entries[i].operation == "Apply") {
                 managed.entries[i].fields.paths.subtract(conflicts.map(\.path))
@@ -79,6 +64,28 @@ enum ServerSideApply {
         if current == nil { merged["metadata"]?["name"] = .string(name) }
         managed.store(in: &merged)
         return merged
+    }
+
+    typealias Conflict = (manager: String, apiVersion: String, path: FieldSet.Path)
+
+    /// The 409 kube-apiserver answers for fields other managers own with a different value.
+    static func conflictError(_ conflicts: [Conflict]) -> APIError {
+        let noun = conflicts.count == 1 ? "conflict" : "conflicts"
+        let detail: String
+        if conflicts.count == 1 {
+            let c = conflicts[0]
+            detail = "conflict with \"\(c.manager)\" using \(c.apiVersion): \(FieldSet.describe(c.path))"
+        } else {
+            detail = Dictionary(grouping: conflicts, by: \.manager).sorted { $0.key < $1.key }.map { m, cs in
+                "conflicts with \"\(m)\" using \(cs[0].apiVersion):\n" + cs.map { "- \(FieldSet.describe($0.path))" }.joined(separator: "\n")
+            }.joined(separator: "\n")
+        }
+        return APIError(code: 409, reason: "Conflict", message: "Apply failed with \(conflicts.count) \(noun): \(detail)",
+                        details: .init(causes: conflicts.map {
+                            .init(reason: "FieldManagerConflict",
+                                  message: "conflict with \"\($0.manager)\" using \($0.apiVersion)",
+                                  field: FieldSet.describe($0.path))
+                        }))
     }
 
     /// Structural merge: objects recursively, keyed lists (objects with `name`) by key, everything else replaced.

@@ -118,14 +118,16 @@ struct KubeClientLocalTests {
             _ = try await client.patch(.deployments, namespace: "default", name: "d", .merge(["spec": ["replicas": 2]]),
                                        subresource: .scale)
             #expect(try await client.get(.deployments, namespace: "default", name: "d")[path: "spec", "replicas"] == 2)
-            // Server-side apply of a Scale: kube-apiserver supports it; KubeLocal answers 501 (noted for its owner).
-            do {
-                _ = try await client.apply(.deployments, namespace: "default", name: "d", ["spec": ["replicas": 3]],
-                                           subresource: .scale, options: ApplyOptions(fieldManager: "hpa", force: true))
-                #expect(try await client.get(.deployments, namespace: "default", name: "d")[path: "spec", "replicas"] == 3)
-            } catch let error as KubeError where error.code == 501 {
-                withKnownIssue("KubeLocal does not implement server-side apply on scale") { throw error }
-            }
+            // Server-side apply of a Scale: the manager takes spec.replicas of the deployment (force: "test" owned it).
+            let applied = try await client.apply(.deployments, namespace: "default", name: "d", ["spec": ["replicas": 3]],
+                                                 subresource: .scale, options: ApplyOptions(fieldManager: "hpa", force: true))
+            #expect(applied["kind"] == "Scale")
+            #expect(applied[path: "spec", "replicas"] == 3)
+            let live = try await client.get(.deployments, namespace: "default", name: "d")
+            #expect(live[path: "spec", "replicas"] == 3)
+            let hpa = live[path: "metadata", "managedFields"]?.arrayValue?.first { $0["manager"] == "hpa" }
+            #expect(hpa?["subresource"] == "scale")
+            #expect(hpa?[path: "fieldsV1", "f:spec", "f:replicas"] != nil)
         }
     }
 

@@ -186,4 +186,73 @@ struct KubectlTests {
             #expect(yaml[path: "metadata", "generation"] == 3)
         }
     }
+
+    static let rbac = """
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata:
+          name: semroute-reader
+        rules:
+          - apiGroups: [semroute.io]
+            resources: [semanticroutes]
+            verbs: [get, list, watch]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata:
+          name: semroute-reader
+        roleRef:
+          apiGroup: rbac.authorization.k8s.io
+          kind: ClusterRole
+          name: semroute-reader
+        subjects:
+          - kind: ServiceAccount
+            name: semroute
+            namespace: llm
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata:
+          name: leases
+          namespace: llm
+        rules:
+          - apiGroups: [coordination.k8s.io]
+            resources: [leases]
+            verbs: [get, update]
+
+        """
+
+    @Test("RBAC built-ins: apply a ClusterRole, a binding and a Role; get prints kube's columns; edits re-apply")
+    func rbacObjects() async throws {
+        try await withCluster { server, k in
+            let applied = try await k.run("apply", "-f", "-", stdin: Self.rbac)
+            #expect(applied.status == 0, "\(applied.stderr)")
+            #expect(applied.stdout.contains("clusterrole.rbac.authorization.k8s.io/semroute-reader created"))
+            #expect(applied.stdout.contains("clusterrolebinding.rbac.authorization.k8s.io/semroute-reader created"))
+            #expect(applied.stdout.contains("role.rbac.authorization.k8s.io/leases created"))
+            let roles = try await k.run("get", "clusterroles")
+            #expect(roles.status == 0, "\(roles.stderr)")
+            let lines = roles.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(lines.first == ["NAME", "CREATED", "AT"], "\(roles.stdout)")
+            #expect(lines.dropFirst().contains { $0.first == "semroute-reader" && $0.last?.hasSuffix("Z") == true })
+            let bindings = try await k.run("get", "clusterrolebindings", "-o", "wide")
+            #expect(bindings.status == 0, "\(bindings.stderr)")
+            let header = bindings.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+            #expect(header == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"], "\(bindings.stdout)")
+            #expect(bindings.stdout.contains("ClusterRole/semroute-reader") && bindings.stdout.contains("llm:semroute"))
+            let namespaced = try await k.run("get", "roles", "-n", "llm", "-o", "name")
+            #expect(namespaced.stdout == "role.rbac.authorization.k8s.io/leases\n", "\(namespaced.stderr)")
+            #expect(try await k.run("get", "roles", "-n", "default", "-o", "name").stdout.isEmpty)
+            let edited = Self.rbac.replacingOccurrences(of: "verbs: [get, list, watch]", with: "verbs: [get, list]")
+            let again = try await k.run("apply", "-f", "-", stdin: edited)
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(again.stdout.contains("clusterrole.rbac.authorization.k8s.io/semroute-reader configured"))
+            #expect(server.requestLog.count(verb: "patch", resource: "clusterroles") == 1)
+            let yaml = try YAMLReader.document(try await k.run("get", "clusterrole", "semroute-reader", "-o", "yaml").stdout)
+            #expect(yaml[path: "rules"] == [["apiGroups": ["semroute.io"], "resources": ["semanticroutes"], "verbs": ["get", "list"]]])
+            let deleted = try await k.run("delete", "clusterrolebinding", "semroute-reader")
+            #expect(deleted.status == 0, "\(deleted.stderr)")
+            #expect(try await k.run("get", "clusterrolebindings", "-o", "name").stdout.isEmpty)
+        }
+    }
 }
