@@ -129,7 +129,11 @@ struct ExtProcBenchmark: AsyncParsableCommand {
             _ = try await answers.next()
             sink.yield(messages[1])
             let answer = try await answers.next()
+            // End the stream cleanly (half-close, then read the server's status) as Envoy does: returning
+            // early would cancel every stream with RST_STREAM, which HTTP/2's rapid-reset protection
+            // answers by closing the connection under load.
             sink.finish()
+            while try await answers.next() != nil {}
             guard case .body(let newBody)? = answer?.requestBody.response.bodyMutation.mutation,
                   let object = try JSONSerialization.jsonObject(with: newBody) as? [String: Any] else { return "" }
             return object["model"] as? String ?? ""

@@ -43,6 +43,8 @@ struct EnvoySide {
                 if case .immediateResponse = answer.response { break }
             }
             sink.finish()
+            // Half-close and read to the server's status, so the stream ends cleanly rather than cancelled.
+            while try await iterator.next() != nil {}
             return answers
         })
     }
