@@ -59,7 +59,7 @@ struct ExtProcBenchmark: AsyncParsableCommand {
             tasks.addTask { try await group.run() }
             let port = try await server.ports().grpc
             print("ext_proc over loopback gRPC, \(keywordOnly ? "keyword-only route" : "examples route (encoder on every request)"), 1 OpenBLAS thread")
-            try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
+            try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
                 let processor = Envoy_Service_ExtProc_V3_ExternalProcessor.Client(wrapping: client)
                 for length in lengths {
                     let text = try EncoderBenchmark.text(tokens: length, tokenizer: encoder.tokenizer)
@@ -120,16 +120,20 @@ struct ExtProcBenchmark: AsyncParsableCommand {
         bodyMessage.requestBody.body = Data(body)
         bodyMessage.requestBody.endOfStream = true
         let (requests, sink) = AsyncStream.makeStream(of: Envoy_Service_ExtProc_V3_ProcessingRequest.self)
-        let (headersRequest, bodyRequest) = (headers, bodyMessage)
+        let messages = [headers, bodyMessage]
         return try await processor.process(requestProducer: { writer in
             for await message in requests { try await writer.write(message) }
         }, onResponse: { response in
             var answers = response.messages.makeAsyncIterator()
-            sink.yield(headersRequest)
+            sink.yield(messages[0])
             _ = try await answers.next()
-            sink.yield(bodyRequest)
+            sink.yield(messages[1])
             let answer = try await answers.next()
+            // End the stream cleanly (half-close, then read the server's status) as Envoy does: returning
+            // early would cancel every stream with RST_STREAM, which HTTP/2's rapid-reset protection
+            // answers by closing the connection under load.
             sink.finish()
+            while try await answers.next() != nil {}
             guard case .body(let newBody)? = answer?.requestBody.response.bodyMutation.mutation,
                   let object = try JSONSerialization.jsonObject(with: newBody) as? [String: Any] else { return "" }
             return object["model"] as? String ?? ""

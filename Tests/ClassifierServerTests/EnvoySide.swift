@@ -20,7 +20,7 @@ struct EnvoySide {
 
     /// Connects to `port` on loopback for the duration of `body`.
     static func with<T: Sendable>(port: Int, _ body: (EnvoySide) async throws -> T) async throws -> T {
-        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
+        try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
             try await body(EnvoySide(client: client))
         }
     }
@@ -43,6 +43,8 @@ struct EnvoySide {
                 if case .immediateResponse = answer.response { break }
             }
             sink.finish()
+            // Half-close and read to the server's status, so the stream ends cleanly rather than cancelled.
+            while try await iterator.next() != nil {}
             return answers
         })
     }
