@@ -12,7 +12,7 @@ build: ## Debug build of every target
 
 test: ## Fetch the encoder (hack/fetch-model.sh), then run the whole test suite (what CI runs)
 	hack/fetch-model.sh
-	$(SWIFT) test
+	$(SWIFT) test --no-parallel
 
 DEV_FLAGS ?=
 dev: ## Build, fetch the encoder, then run `semroute dev` (local API server + operator + classifier; Ctrl-C stops)

@@ -27,7 +27,7 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
             "attempts": .integer("Retries after the first try.", minimum: 0, maximum: 10, default: 2),
             "attemptsPerPriority": .integer("Tries per priority tier before failing over to the next one.", minimum: 1, maximum: 10, default: 1),
             "perTryTimeout": .duration("The timeout of each try."),
-            "on": .array("The conditions that trigger a retry (Envoy Gateway retry triggers).",
+            "on": .array("The conditions that trigger a retry (Envoy Gateway retry triggers). Quote the key in YAML (`\"on\":`): YAML 1.1, which kubectl reads, takes a bare `on` for the boolean true.",
                          of: .string("A retry trigger.", enum: triggers), minItems: 1, maxItems: 13, listType: "set"),
             "statusCodes": .array("HTTP status codes retried when `on` contains `retriable-status-codes`.",
                                   of: .integer("A status code.", minimum: 100, maximum: 599), minItems: 1, maxItems: 16, listType: "set"),
