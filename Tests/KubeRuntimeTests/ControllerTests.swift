@@ -170,7 +170,11 @@ struct ControllerTests {
             await clock.waitForSleeper(until: .init(offset: .seconds(1)))
             clock.advance(by: .seconds(1))
             await calls.waitFor(2)
+            // The 410 relist runs concurrently with the reconciles: its restart is counted before the
+            // watcher opens its second watch, so wait for that watch (bounded; yields, never sleeps).
+            for _ in 0..<1_000_000 where source.watchResourceVersions.count < 2 { await Task.yield() }
         }
+        #expect(source.watchResourceVersions.count == 2)
         #expect(metrics.value("mtest_reconcile_total", [("controller", "m"), ("result", "error")]) == 1)
         #expect(metrics.value("mtest_reconcile_total", [("controller", "m"), ("result", "success")]) == 1)
         #expect(metrics.value("mtest_reconcile_errors_total", [("controller", "m"), ("reason", "Conflict")]) == 1)
