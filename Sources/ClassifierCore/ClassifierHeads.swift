@@ -44,19 +44,7 @@ public enum HeadsLocation {
         environment: [String: String] = ProcessInfo.processInfo.environment,
         searchFrom: String = FileManager.default.currentDirectoryPath
     ) -> String {
-        if let explicit, !explicit.isEmpty { return explicit }
-        if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty { return fromEnvironment }
-        var directory = URL(fileURLWithPath: searchFrom, isDirectory: true).standardizedFileURL
-        while true {
-            let candidate = directory.appendingPathComponent(repositoryRelativePath, isDirectory: true)
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("domain.json").path) {
-                return candidate.path
-            }
-            let parent = directory.deletingLastPathComponent()
-            if parent.path == directory.path { break }
-            directory = parent
-        }
-        return URL(fileURLWithPath: searchFrom, isDirectory: true)
-            .appendingPathComponent(repositoryRelativePath, isDirectory: true).standardizedFileURL.path
+        DirectoryLocator.resolve(explicit: explicit, environmentVariable: environmentVariable, environment: environment,
+                                 searchFrom: searchFrom, relativePath: repositoryRelativePath, marker: "domain.json")
     }
 }
