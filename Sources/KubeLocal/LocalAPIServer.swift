@@ -61,16 +61,18 @@ public final class LocalAPIServer: Sendable {
     /// Every request answered so far.
     public let requestLog: RequestLog
     let store: ObjectStore
+    private let group: ServiceGroup
     private let runner: Task<Void, Error>
     private let snapshotter: Snapshotter?
 
     private init(baseURL: String, port: Int, faults: FaultInjector, requestLog: RequestLog, store: ObjectStore,
-                 runner: Task<Void, Error>, snapshotter: Snapshotter?) {
+                 group: ServiceGroup, runner: Task<Void, Error>, snapshotter: Snapshotter?) {
         self.baseURL = baseURL
         self.port = port
         self.faults = faults
         self.requestLog = requestLog
         self.store = store
+        self.group = group
         self.runner = runner
         self.snapshotter = snapshotter
     }
@@ -99,20 +101,26 @@ public final class LocalAPIServer: Sendable {
                 portContinuation.finish()
             },
             logger: configuration.logger)
-        // The server's lifetime is owned by the returned handle: `stop()` cancels and awaits this task.
+        // The server's lifetime is owned by the returned handle: `stop()` shuts the group down gracefully and
+        // awaits this task. Cancelling the server instead can drop a connection NIO accepted but the server loop
+        // never picked up, and NIO traps on that ("Deinited NIOAsyncWriter without calling finish()",
+        // apple/swift-nio#2637); graceful shutdown closes the listener and serves what was already accepted.
+        var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: app)], logger: configuration.logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
         let runner = Task {
             defer { portContinuation.finish() }
-            try await app.run()
+            try await group.run()
         }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else {
-            runner.cancel()
+            await group.triggerGracefulShutdown()
             _ = try await runner.value
             throw StartError(reason: "the server stopped before it was listening on \(configuration.host):\(configuration.port)")
         }
         configuration.logger.info("KubeLocal listening", metadata: ["http.port": "\(port)"])
         return LocalAPIServer(baseURL: "http://\(configuration.host):\(port)", port: port, faults: faults, requestLog: log,
-                              store: store, runner: runner, snapshotter: snapshotter)
+                              store: store, group: group, runner: runner, snapshotter: snapshotter)
     }
 
     public struct StartError: Error, CustomStringConvertible {
@@ -134,20 +142,21 @@ public final class LocalAPIServer: Sendable {
         }
     }
 
-    /// Stops listening, ends every watch and writes a final snapshot (when configured).
+    /// Stops listening, ends every watch (and refuses new ones), lets requests in flight finish, and writes a
+    /// final snapshot (when configured).
     public func stop() async {
-        _ = await store.dropAllWatches()
-        runner.cancel()
+        await store.close()
+        await group.triggerGracefulShutdown()
         _ = try? await runner.value
         if let snapshotter { try? await snapshotter.save(store) }
     }
 
-    /// Waits until the server stops (cancellation of the calling task stops it).
+    /// Waits until the server stops; cancelling the calling task stops it as ``stop()`` does.
     public func wait() async {
         await withTaskCancellationHandler {
             _ = try? await runner.value
         } onCancel: {
-            runner.cancel()
+            Task { await self.stop() }
         }
         if let snapshotter { try? await snapshotter.save(store) }
     }

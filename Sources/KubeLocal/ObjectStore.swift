@@ -29,6 +29,8 @@ actor ObjectStore {
     var history: EventHistory
     var watchers: [Int: Watcher] = [:]
     var nextWatcherID = 0
+    /// Set by ``close()``: the server is stopping and new watches end at once.
+    var closed = false
     let logger: Logger
 
     init(historyCapacity: Int, logger: Logger) {
@@ -175,6 +177,10 @@ actor ObjectStore {
     /// older than the kept history yields one `ERROR` event with a 410 `Expired` Status, then the stream ends.
     func watch(_ request: WatchRequest) throws(APIError) -> (id: Int, stream: AsyncStream<WatchItem>) {
         let (stream, continuation) = AsyncStream<WatchItem>.makeStream()
+        if closed {
+            continuation.finish()
+            return (0, stream)
+        }
         nextWatcherID += 1
         let id = nextWatcherID
         let watcher = Watcher(type: request.type, namespace: request.namespace, labels: request.labels,
@@ -237,6 +243,12 @@ actor ObjectStore {
             w.continuation.finish()
         }
         return all.count
+    }
+
+    /// Ends every watch and makes later watches end at once: the server is shutting down.
+    func close() {
+        closed = true
+        _ = dropAllWatches()
     }
 
     var watcherCount: Int { watchers.count }
