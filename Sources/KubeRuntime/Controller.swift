@@ -14,7 +14,9 @@ import Synchronization
 /// - keys go through a ``WorkQueue``: deduped, one at a time per key, bounded concurrency;
 /// - one error policy: transient errors back off per key, terminal ones wait for the next change;
 /// - a `Service`: graceful shutdown stops taking keys and drains in-flight reconciles within ``Configuration/drainTimeout``;
-///   losing the lease does the same and then throws ``LeadershipLostError`` so the process restarts as a standby.
+///   losing the lease does the same and then throws ``LeadershipLostError`` so the process restarts as a standby;
+/// - an optional `housekeeping` function (e.g. sweeping objects whose owner is gone) runs once the stores are
+///   ready and while leading, alongside the first reconciles and then after every resync.
 public final class Controller: Service, Sendable {
     public struct Configuration: Sendable {
         /// Names the controller in logs and metrics (label `controller`).
@@ -62,6 +64,7 @@ public final class Controller: Service, Sendable {
     private let predicate: ChangePredicate
     private let errorPolicy: @Sendable (any Error) -> ErrorDisposition
     private let reconcile: @Sendable (ReconcileRequest) async throws -> ReconcileAction
+    private let housekeeping: (@Sendable () async -> Void)?
     private let leadership: LeaderElector?
     private let clock: RuntimeClock
     private let logger: Logger
@@ -74,8 +77,10 @@ public final class Controller: Service, Sendable {
                 configuration: Configuration, predicate: ChangePredicate = .always,
                 errorPolicy: @escaping @Sendable (any Error) -> ErrorDisposition = ErrorDisposition.default,
                 leadership: LeaderElector? = nil, clock: RuntimeClock = .continuous, logger: Logger,
+                housekeeping: (@Sendable () async -> Void)? = nil,
                 reconcile: @escaping @Sendable (ReconcileRequest) async throws -> ReconcileAction) {
         self.configuration = configuration
+        self.housekeeping = housekeeping
         self.primary = primary
         self.predicate = predicate
         self.errorPolicy = errorPolicy
@@ -142,11 +147,14 @@ public final class Controller: Service, Sendable {
                 if !queue.isShuttingDown {
                     logger.info("stores ready; reconciling")
                     for key in primary.store.keys() { queue.add(key) }
+                    let housekeeping = self.housekeeping
+                    if let housekeeping { group.addTask { await housekeeping() } }
                     if let period = configuration.resyncPeriod {
                         group.addTask { [primary, queue, clock] in
                             while !Task.isCancelled {
                                 do { try await clock.sleep(for: period) } catch { return }
                                 for key in primary.store.keys() { queue.add(key) }
+                                await housekeeping?()
                             }
                         }
                     }

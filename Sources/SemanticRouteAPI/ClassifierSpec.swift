@@ -42,6 +42,13 @@ public struct ClassifierSpec: Sendable, Hashable, Codable {
 
     public static let defaultTimeout: GoDuration = "1s"
 
+    /// Checks `{"requests": {...}, "limits": {...}}` against the same schema the CRD uses for
+    /// `spec.classifier.resources` (quantities such as `100m`, `128Mi`), for settings given outside a route.
+    public static func validateResources(_ value: JSONValue) -> [FieldError] {
+        guard let resources = schema.properties["resources"] else { return [] }
+        return SchemaValidator(resources, isResourceRoot: false).validate(value)
+    }
+
     static var schema: JSONSchema {
         let resourceMap = { (what: String) in
             JSONSchema.map(what, of: .quantity("A quantity, e.g. `100m` or `128Mi`."), maxProperties: 8)

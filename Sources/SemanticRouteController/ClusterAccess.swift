@@ -11,6 +11,8 @@ public protocol ClusterSnapshot: Sendable {
     func managed(_ key: ObjectRef) -> JSONValue?
     /// The managed objects labelled for one route (`semroute.io/route: <routeLabel>`), every owned kind.
     func managedObjects(routeLabel: String) -> [JSONValue]
+    /// Every managed object of every owned kind (for the orphan sweep).
+    func allManaged() -> [JSONValue]
     /// Every managed ClientTrafficPolicy (the shared per-Gateway ones carry no route label).
     func managedClientTrafficPolicies() -> [JSONValue]
     /// A referenced Gateway, Secret (data keys only, never values) or Service.

@@ -14,6 +14,9 @@ public struct RouteReconciler: Sendable {
     /// RFC 3339 "now", injected so tests control `lastTransitionTime`.
     public var now: @Sendable () -> String
     public var logger: Logger
+    /// The route store holds every route of the cluster. An operator scoped to one namespace sees only its own
+    /// routes, so it cannot tell that a shared ClientTrafficPolicy is unused and never deletes one.
+    public var seesEveryRoute = true
 
     public init(renderer: Renderer, snapshot: any ClusterSnapshot, writer: any ClusterWriter,
                 events: any RouteEventSink, now: @escaping @Sendable () -> String = RouteReconciler.rfc3339Now,
@@ -111,7 +114,9 @@ public struct RouteReconciler: Sendable {
         // Prune only once everything rendered is in place, so a rename never leaves a gap.
         if outcomes.values.allSatisfy(\.isInPlace) {
             var stale = planner.prune(desired: plans.map(\.key), live: snapshot.managedObjects(routeLabel: routeLabel))
-            stale += SharedPolicyPlanner.unused(managed: snapshot.managedClientTrafficPolicies(), routes: snapshot.routes())
+            if seesEveryRoute {
+                stale += SharedPolicyPlanner.unused(managed: snapshot.managedClientTrafficPolicies(), routes: snapshot.routes())
+            }
             for key in stale {
                 do {
                     try await writer.delete(key)
@@ -170,7 +175,7 @@ public struct RouteReconciler: Sendable {
         let name = raw[path: "metadata", "name"]?.stringValue ?? ""
         let cleanup = RouteFinalizer.cleanup(
             routeLabel: routeLabel,
-            managed: snapshot.managedObjects(routeLabel: routeLabel) + snapshot.managedClientTrafficPolicies(),
+            managed: snapshot.managedObjects(routeLabel: routeLabel) + (seesEveryRoute ? snapshot.managedClientTrafficPolicies() : []),
             routes: snapshot.routes(), deleting: raw)
         var failures: [APIFailure] = []
         for key in cleanup {

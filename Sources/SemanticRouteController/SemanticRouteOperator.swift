@@ -128,8 +128,11 @@ public final class SemanticRouteOperator: Sendable {
         let recorder = EventRecorder(client: client, reportingController: "semroute.io/operator",
                                      reportingInstance: configuration.leaderElection?.identity ?? "semroute",
                                      clock: clock, logger: logger)
-        let reconciler = RouteReconciler(renderer: Renderer(options: configuration.renderer), snapshot: snapshot,
-                                         writer: writer, events: RecorderEventSink(recorder: recorder), logger: logger)
+        var routeReconciler = RouteReconciler(renderer: Renderer(options: configuration.renderer), snapshot: snapshot,
+                                              writer: writer, events: RecorderEventSink(recorder: recorder), logger: logger)
+        // With exactly one namespace the route watch is scoped to it (see `scope`); with several it is cluster-wide.
+        routeReconciler.seesEveryRoute = scope == nil
+        let reconciler = routeReconciler
         self.reconciler = reconciler
         let gauges = OperatorGauges(snapshot: snapshot, owned: owned)
 
@@ -167,7 +170,10 @@ public final class SemanticRouteOperator: Sendable {
             configuration: .init(name: "semanticroute", concurrency: configuration.concurrency,
                                  resyncPeriod: configuration.resyncPeriod, drainTimeout: configuration.drainTimeout,
                                  metricsPrefix: Self.metricsPrefix),
-            predicate: .generationChanged, leadership: leaderElector, clock: clock, logger: logger
+            predicate: .generationChanged, leadership: leaderElector, clock: clock, logger: logger,
+            housekeeping: {
+                await reconciler.sweepOrphans(watches: { namespaces.isEmpty || namespaces.contains($0) })
+            }
         ) { request in
             let namespace = request.key.namespace ?? ""
             guard namespaces.isEmpty || namespaces.contains(namespace) else { return .awaitChange }

@@ -27,6 +27,10 @@ struct StoreSnapshot: ClusterSnapshot {
             .filter { RouteLabels.isManaged(ApplyPlanner.labels($0)) }
     }
 
+    func allManaged() -> [JSONValue] {
+        owned.keys.sorted().flatMap { owned[$0]!.list() }.filter { RouteLabels.isManaged(ApplyPlanner.labels($0)) }
+    }
+
     func managedClientTrafficPolicies() -> [JSONValue] {
         let key = Self.kindKey(group: ManagedKinds.clientTrafficPolicies.group, kind: "ClientTrafficPolicy")
         return (owned[key]?.list() ?? []).filter { RouteLabels.isManaged(ApplyPlanner.labels($0)) }

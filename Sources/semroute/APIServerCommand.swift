@@ -53,7 +53,8 @@ struct APIServerCommand: AsyncParsableCommand {
             try text.write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
             logger.info("wrote kubeconfig", metadata: ["file": "\(kubeconfigOut)"])
         }
-        print("KubeLocal API server listening on \(server.baseURL)")
+        // Unbuffered, so a script or test reading stdout through a pipe sees the address at once.
+        FileHandle.standardOutput.write(Data("KubeLocal API server listening on \(server.baseURL)\n".utf8))
         await server.wait()
     }
 }

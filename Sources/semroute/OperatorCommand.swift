@@ -171,6 +171,9 @@ struct OperatorSettings: Sendable {
             guard case .object(let object) = value, object.keys.allSatisfy({ $0 == "requests" || $0 == "limits" }) else {
                 throw ValidationError("--classifier-resources: expected a JSON object with only \"requests\" and \"limits\"")
             }
+            if let problem = ClassifierSpec.validateResources(value).first {
+                throw ValidationError("--classifier-resources: \(problem)")
+            }
             return try value.decode(ClassifierSpec.Resources.self)
         } catch let error as ValidationError {
             throw error

@@ -18,16 +18,22 @@ enum OperatorHTTPServer {
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
+        func application(_ router: Router<BasicRequestContext>, _ address: HostPort, serves paths: String) -> any ApplicationProtocol {
+            Application(router: router, configuration: .init(address: address.bindAddress), onServerRunning: { channel in
+                // The bound address (a `:0` port is only known now): probes, scrapers and tests read it here.
+                logger.info("serving", metadata: ["http.paths": "\(paths)",
+                                                  "net.address": "\(channel.localAddress?.description ?? "\(address)")",
+                                                  "net.port": "\(channel.localAddress?.port ?? address.port)"])
+            }, logger: logger)
+        }
         if healthAddress == metricsAddress {
             health.get("/metrics", use: metricsRoute)
-            return [Application(router: health, configuration: .init(address: healthAddress.bindAddress), logger: logger)]
+            return [application(health, healthAddress, serves: "/healthz,/readyz,/metrics")]
         }
         let metrics = Router()
         metrics.get("/metrics", use: metricsRoute)
-        return [
-            Application(router: health, configuration: .init(address: healthAddress.bindAddress), logger: logger),
-            Application(router: metrics, configuration: .init(address: metricsAddress.bindAddress), logger: logger),
-        ]
+        return [application(health, healthAddress, serves: "/healthz,/readyz"),
+                application(metrics, metricsAddress, serves: "/metrics")]
     }
 }
 

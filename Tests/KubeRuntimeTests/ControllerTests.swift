@@ -20,7 +20,7 @@ struct ControllerTests {
         }
     }
 
-    @Test("waits for every store; owned objects trigger their owner; status-only updates are ignored; resync reconciles all")
+    @Test("waits for every store; owned objects trigger their owner; status-only updates are ignored; resync reconciles all and runs housekeeping")
     func triggers() async throws {
         let clock = ManualClock()
         let primarySource = ScriptedSource()
@@ -35,9 +35,11 @@ struct ControllerTests {
                              backoff: Backoff(initial: .seconds(1), maximum: .seconds(1), jitter: 0),
                              clock: RuntimeClock(clock), logger: testLogger)
         let seen = Recorder<String>()
+        let sweeps = Recorder<String>()
         let controller = Controller(primary: primary, owns: [owned],
                                     configuration: .init(name: "t", concurrency: 1, resyncPeriod: .seconds(60)),
-                                    predicate: .generationChanged, clock: RuntimeClock(clock), logger: testLogger) { request in
+                                    predicate: .generationChanged, clock: RuntimeClock(clock), logger: testLogger,
+                                    housekeeping: { sweeps.append("sweep") }) { request in
             seen.append(request.key.name)
             return .awaitChange
         }
@@ -46,9 +48,11 @@ struct ControllerTests {
             await primary.store.waitUntilReady()
             #expect(!controller.isReady)
             #expect(seen.values.isEmpty)
+            #expect(sweeps.values.isEmpty)  // housekeeping, too, waits for every store
             clock.advance(by: .seconds(1))
             await seen.waitFor(1)
             #expect(seen.values == ["p1"])
+            await sweeps.waitFor(1)
 
             ownedWatch.yield(event(.added, object("child", rv: 6, owners: [("SemanticRoute", "p1", "uid-p1")])))
             await seen.waitFor(2)
@@ -64,6 +68,8 @@ struct ControllerTests {
             clock.advance(by: .seconds(60))
             await seen.waitFor(5)
             #expect(Set(seen.values.suffix(2)) == ["p1", "p2"])
+            await sweeps.waitFor(2)
+            #expect(sweeps.values.count == 2)
         }
     }
 

@@ -75,6 +75,10 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         state.withLock { $0.objects.values.filter { RouteLabels.belongs(ApplyPlanner.labels($0), to: routeLabel) } }
     }
 
+    func allManaged() -> [JSONValue] {
+        state.withLock { $0.objects.values.filter { RouteLabels.isManaged(ApplyPlanner.labels($0)) } }
+    }
+
     func managedClientTrafficPolicies() -> [JSONValue] {
         state.withLock { $0.objects.values.filter { $0["kind"] == "ClientTrafficPolicy" && RouteLabels.isManaged(ApplyPlanner.labels($0)) } }
     }

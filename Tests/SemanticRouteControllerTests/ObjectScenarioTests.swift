@@ -142,4 +142,35 @@ struct ObjectScenarioTests {
             }
         }
     }
+
+    @Test("a route deleted while the operator was away (finalizer removed by hand) leaves nothing behind after the sweep; other objects stay")
+    func orphanSweep() async throws {
+        try await ScenarioHarness.run { h in
+            try await h.readyRoute()
+            // Somebody strips the finalizer and deletes the route while no operator runs: garbage collection takes
+            // the owner-referenced objects, the cross-namespace EnvoyPatchPolicy and the shared policy stay behind.
+            _ = try await h.client.patch(ManagedKinds.semanticRoutes, namespace: "llm", name: "mom",
+                                         .merge(["metadata": ["finalizers": .null]]))
+            try await h.client.delete(ManagedKinds.semanticRoutes, namespace: "llm", name: "mom")
+            let userPolicy: JSONValue = ["apiVersion": "v1", "kind": "ConfigMap",
+                                         "metadata": ["name": "keep-me", "namespace": "envoy-gateway-system",
+                                                      "labels": ["semroute.io/route": "llm.mom"]]]
+            try await h.create(userPolicy)
+            try await h.settle()
+            #expect(try await h.get(ManagedKinds.envoyPatchPolicies, "envoy-gateway-system", "semroute-llm-mom") != nil)
+
+            // An operator scoped to another namespace judges neither llm's leftovers nor the shared policy.
+            let writesBefore = h.writes.count
+            var scoped = h.op.reconciler
+            scoped.seesEveryRoute = false
+            #expect(await scoped.sweepOrphans(watches: { $0 == "models" }).isEmpty)
+            #expect(h.writes.count == writesBefore)
+
+            let deleted = await h.op.reconciler.sweepOrphans(watches: { _ in true })
+            #expect(Set(deleted.map(\.name)) == ["semroute-llm-mom", "semroute-ai-gateway"])
+            #expect(try await h.get(ManagedKinds.envoyPatchPolicies, "envoy-gateway-system", "semroute-llm-mom") == nil)
+            #expect(try await h.get(ManagedKinds.clientTrafficPolicies, "envoy-gateway-system", "semroute-ai-gateway") == nil)
+            #expect(try await h.get(.configMaps, "envoy-gateway-system", "keep-me") != nil)
+        }
+    }
 }

@@ -138,13 +138,18 @@ struct RouteReconcilerTests {
         #expect(try Self.condition(cluster, .programmed)?.reason == "NameConflict")
     }
 
-    @Test("deleting the route removes the cross-namespace objects, then the finalizer")
-    func deletion() async throws {
-        let (cluster, reconciler) = try Self.setup()
+    /// Finalizer, then everything applied; then the route is deleted (it waits on the finalizer); the log is cleared.
+    static func programThenDelete(_ cluster: FakeCluster, _ reconciler: RouteReconciler) async throws {
         _ = try await reconciler.reconcile(namespace: "llm", name: "mom")
         _ = try await reconciler.reconcile(namespace: "llm", name: "mom")
         try cluster.delete(FakeCluster.routeKey("llm", "mom"))
         cluster.clearLog()
+    }
+
+    @Test("deleting the route removes the cross-namespace objects, then the finalizer")
+    func deletion() async throws {
+        let (cluster, reconciler) = try Self.setup()
+        try await Self.programThenDelete(cluster, reconciler)
         #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .done)
         #expect(cluster.writes.map(\.description) == [
             "delete ClientTrafficPolicy envoy-gateway-system/semroute-ai-gateway",
@@ -152,5 +157,18 @@ struct RouteReconcilerTests {
             "finalizers SemanticRoute llm/mom",
         ])
         #expect(cluster.route(namespace: "llm", name: "mom") == nil)
+    }
+
+    @Test("an operator scoped to one namespace deletes its route's objects but never the Gateway's shared ClientTrafficPolicy")
+    func scopedDeletionKeepsSharedPolicy() async throws {
+        var (cluster, reconciler) = try Self.setup()
+        reconciler.seesEveryRoute = false  // routes of other namespaces may use the Gateway: it cannot know
+        try await Self.programThenDelete(cluster, reconciler)
+        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .done)
+        #expect(cluster.writes.map(\.description) == [
+            "delete EnvoyPatchPolicy envoy-gateway-system/semroute-llm-mom",
+            "finalizers SemanticRoute llm/mom",
+        ])
+        #expect(await reconciler.sweepOrphans(watches: { _ in true }).isEmpty, "the sweep keeps it too")
     }
 }

@@ -22,17 +22,25 @@ struct CLITests {
         var stderr: String
     }
 
-    static func run(_ args: [String], stdin: String? = nil) throws -> Outcome {
+    static func run(_ args: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Outcome {
+        try runTool(binary.path, args, stdin: stdin.map { Data($0.utf8) }, environment: environment)
+    }
+
+    /// Runs a program in the repository root to its end; `environment` is added to this process's.
+    static func runTool(_ tool: String, _ args: [String], stdin: Data? = nil, environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = args
         process.currentDirectoryURL = repoRoot
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()

@@ -28,12 +28,12 @@ struct DevCommandTests {
         #expect(!startup.contains { $0.contains("stand-ins") }, "with --upstream-crds there is no stand-in warning")
         let classifierURL = try #require(startup.lazy.compactMap(Self.classifierURL).first, "\(startup)")
 
-        let wait = try run(Self.kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Ready", "sroute/mom", "-n", "llm", "--timeout=60s"])
+        let wait = try CLITests.runTool(Self.kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Ready", "sroute/mom", "-n", "llm", "--timeout=60s"])
         #expect(wait.status == 0, "\(wait)")
-        let table = try run(Self.kubectl, ["--kubeconfig", kubeconfig, "get", "sroute", "-n", "llm"])
+        let table = try CLITests.runTool(Self.kubectl, ["--kubeconfig", kubeconfig, "get", "sroute", "-n", "llm"])
         let row = table.stdout.split(separator: "\n").dropFirst().first.map { $0.split(separator: " ", omittingEmptySubsequences: true) } ?? []
         #expect(row.count >= 6 && row[0] == "mom" && row[1] == "MoM" && row[4] == "2/2" && row[5] == "True", "\(table)")
-        let upstream = try run(Self.kubectl, ["--kubeconfig", kubeconfig, "get", "aigatewayroutes,aiservicebackends,backendsecuritypolicies",
+        let upstream = try CLITests.runTool(Self.kubectl, ["--kubeconfig", kubeconfig, "get", "aigatewayroutes,aiservicebackends,backendsecuritypolicies",
                                               "-n", "llm", "-o", "name"])
         #expect(upstream.stdout.split(separator: "\n").sorted() == [
             "aigatewayroute.aigateway.envoyproxy.io/mom",
@@ -58,7 +58,7 @@ struct DevCommandTests {
         let second = try DevProcess(args, stderrFile: temp.appendingPathComponent("stderr-2.log"))
         let restart = try await second.readUntil(line: "semroute dev: ready", seconds: 180)
         #expect(restart.contains { $0.hasPrefix("semroute dev: sample (manifests/dev) applied on an earlier start") }, "\(restart)")
-        let again = try run(Self.kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Ready", "sroute/mom", "-n", "llm", "--timeout=60s"])
+        let again = try CLITests.runTool(Self.kubectl, ["--kubeconfig", kubeconfig, "wait", "--for=condition=Ready", "sroute/mom", "-n", "llm", "--timeout=60s"])
         #expect(again.status == 0, "\(again)")
         let secondExit = try await second.interruptAndWait(seconds: 60)
         #expect(secondExit.status == 0, "\(secondExit)")
@@ -76,7 +76,7 @@ struct DevCommandTests {
         let startup = try await dev.readUntil(line: "semroute dev: ready", seconds: 180)
         #expect(startup.contains { $0.contains("permissive stand-ins; their schemas are NOT enforced") }, "\(startup)")
         #expect(startup.contains("semroute dev: no sample applied: the classifier starts with the first SemanticRoute you apply"), "\(startup)")
-        let kinds = try run(Self.kubectl, ["--kubeconfig", kubeconfig, "get", "aigatewayroutes,gateways", "-A"])
+        let kinds = try CLITests.runTool(Self.kubectl, ["--kubeconfig", kubeconfig, "get", "aigatewayroutes,gateways", "-A"])
         #expect(kinds.status == 0 && kinds.stderr.contains("No resources found"), "\(kinds)")
         #expect(try await dev.interruptAndWait(seconds: 60).status == 0)
     }
@@ -95,30 +95,12 @@ struct DevCommandTests {
 
     func classify(_ base: String, _ prompt: String) throws -> [String: Any] {
         let body = try JSONSerialization.data(withJSONObject: ["model": "MoM", "messages": [["role": "user", "content": prompt]]])
-        let r = try run(Self.curl, ["-sS", "--fail-with-body", "-H", "content-type: application/json", "--data-binary", "@-",
+        let r = try CLITests.runTool(Self.curl, ["-sS", "--fail-with-body", "-H", "content-type: application/json", "--data-binary", "@-",
                                     base + "/v1/classify"], stdin: body)
         guard r.status == 0, let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any] else {
             throw DevProcess.Failure(what: "POST /v1/classify: \(r)")
         }
         return object
-    }
-
-    func run(_ tool: String, _ args: [String], stdin: Data? = nil) throws -> CLITests.Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = args
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(stdin) }
-        try input.fileHandleForWriting.close()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CLITests.Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                                stderr: String(decoding: stderr, as: UTF8.self))
     }
 }
 
@@ -148,17 +130,25 @@ final class DevProcess: Sendable {
     private let lines: AsyncStream<String>
     private let seen = LineLog()
 
-    init(_ args: [String], stderrFile: URL) throws {
+    /// Lines are read from stdout and stderr goes to `stderrFile`; with `readingStderr`, lines are read from
+    /// stderr (where the logs are) and stdout goes to the file.
+    init(_ args: [String], stderrFile: URL, readingStderr: Bool = false, environment: [String: String]? = nil) throws {
         process = Process()
         process.executableURL = CLITests.binary
         process.arguments = args
         process.currentDirectoryURL = CLITests.repoRoot
+        if let environment { process.environment = environment }
         self.stderrFile = stderrFile
         FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: stderrFile)
         process.standardInput = FileHandle.nullDevice
         let out = Pipe()
-        process.standardOutput = out
+        if readingStderr {
+            process.standardOutput = try FileHandle(forWritingTo: stderrFile)
+            process.standardError = out
+        } else {
+            process.standardError = try FileHandle(forWritingTo: stderrFile)
+            process.standardOutput = out
+        }
         let (stream, continuation) = AsyncStream<String>.makeStream()
         lines = stream
         let buffer = Mutex(Data())
@@ -189,6 +179,11 @@ final class DevProcess: Sendable {
 
     /// Lines up to and including `line`; fails at the deadline or when stdout ends first (with stderr's tail).
     func readUntil(line wanted: String, seconds: Int) async throws -> [String] {
+        try await readUntil("\"\(wanted)\"", seconds: seconds) { $0 == wanted }
+    }
+
+    /// Lines up to and including the first that `matches`.
+    func readUntil(_ wanted: String, seconds: Int, matching matches: @escaping @Sendable (String) -> Bool) async throws -> [String] {
         let lines = self.lines
         let seen = self.seen
         let start = seen.count
@@ -196,7 +191,7 @@ final class DevProcess: Sendable {
             group.addTask {
                 for await line in lines {
                     seen.append(line)
-                    if line == wanted { return true }
+                    if matches(line) { return true }
                 }
                 return false
             }
@@ -212,14 +207,14 @@ final class DevProcess: Sendable {
         guard found else {
             if process.isRunning { process.terminate() }
             let log = (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? ""
-            throw Failure(what: "no \"\(wanted)\" line within \(seconds)s; stdout:\n\(got.joined(separator: "\n"))\nstderr (tail):\n\(log.suffix(3000))")
+            throw Failure(what: "no \(wanted) line within \(seconds)s; stdout:\n\(got.joined(separator: "\n"))\nstderr (tail):\n\(log.suffix(3000))")
         }
         return got
     }
 
-    /// Sends SIGINT (Ctrl-C) and waits for the exit; the rest of stdout is collected.
-    func interruptAndWait(seconds: Int) async throws -> Exit {
-        process.interrupt()
+    /// Sends SIGINT (Ctrl-C; or `signal`) and waits for the exit; the rest of the read stream is collected.
+    func interruptAndWait(seconds: Int, signal: Int32 = SIGINT) async throws -> Exit {
+        kill(process.processIdentifier, signal)
         let lines = self.lines
         let seen = self.seen
         let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -237,7 +232,7 @@ final class DevProcess: Sendable {
         }
         guard finished else {
             process.terminate()
-            throw Failure(what: "semroute dev did not exit within \(seconds)s of SIGINT")
+            throw Failure(what: "\(process.arguments?.first ?? "semroute") did not exit within \(seconds)s of signal \(signal)")
         }
         process.waitUntilExit()
         return Exit(status: process.terminationStatus, lines: seen.all)
