@@ -97,9 +97,12 @@ struct APIResponder: HTTPResponder {
     /// Reads the request body as JSON or YAML (by content type).
     static func body(_ request: Request) async throws -> JSONValue {
         let buffer = try await request.body.collect(upTo: 64 * 1024 * 1024)
-        let text = String(buffer: buffer)
         let contentType = request.headers[.contentType] ?? "application/json"
-        if contentType.contains("protobuf") || contentType.contains("cbor") {
+        if contentType.contains("protobuf") {
+            return try ProtobufBody.decode(Array(buffer: buffer))
+        }
+        let text = String(buffer: buffer)
+        if contentType.contains("cbor") {
             throw APIError.unsupportedMediaType(contentType, accepted: ["application/json", "application/yaml"])
         }
         do {

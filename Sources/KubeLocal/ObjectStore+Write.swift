@@ -52,6 +52,9 @@ extension ObjectStore {
             prepared["spec"] = ["finalizers": ["kubernetes"]]
             prepared["status"] = ["phase": "Active"]
         }
+        if type.storeKey == "secrets", prepared["type"]?.stringValue?.isEmpty ?? true {
+            prepared["type"] = "Opaque"  // the API server's default
+        }
         if type.storeKey == "customresourcedefinitions.apiextensions.k8s.io" {
             prepared = try establish(crd: prepared, dryRun: options.dryRun)
         }
