@@ -52,8 +52,12 @@ extension ObjectStore {
             prepared["spec"] = ["finalizers": ["kubernetes"]]
             prepared["status"] = ["phase": "Active"]
         }
+        // The API server's defaults for what kubectl shows: a Secret's type, a Service's type (no IP is allocated).
         if type.storeKey == "secrets", prepared["type"]?.stringValue?.isEmpty ?? true {
-            prepared["type"] = "Opaque"  // the API server's default
+            prepared["type"] = "Opaque"
+        }
+        if type.storeKey == "services", prepared["spec"]?["type"] == nil {
+            prepared["spec"]?["type"] = "ClusterIP"
         }
         if type.storeKey == "customresourcedefinitions.apiextensions.k8s.io" {
             prepared = try establish(crd: prepared, dryRun: options.dryRun)

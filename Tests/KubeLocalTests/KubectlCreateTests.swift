@@ -44,4 +44,27 @@ struct KubectlCreateTests {
             #expect(try await k.run("get", "deployment", "web", "-n", "default").status != 0)
         }
     }
+
+    @Test("a Secret without a type is Opaque and a Service without a type is ClusterIP, as the API server defaults them")
+    func defaults() async throws {
+        try await LocalAPIServer.withRunning { server in
+            let k = try Kubectl(server: server)
+            let applied = try await k.run("apply", "-f", "-", stdin: """
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: s, namespace: default}
+                stringData: {k: v}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, namespace: default}
+                spec: {ports: [{port: 80}]}
+                """)
+            #expect(applied.status == 0, "\(applied.stderr)")
+            let svc = try await k.run("get", "svc", "web", "-n", "default", "--no-headers")
+            #expect(svc.stdout.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first == "ClusterIP", "\(svc.stdout)")
+            let secret = try YAMLReader.document(try await k.run("get", "secret", "s", "-n", "default", "-o", "yaml").stdout)
+            #expect(secret["type"] == "Opaque")
+        }
+    }
 }
