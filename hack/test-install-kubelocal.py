@@ -5,6 +5,10 @@
                       `kubectl get`: the CRD (from the chart's crds/), the operator Deployment, ServiceAccount,
                       metrics Service, and the RBAC objects (ClusterRole/Binding, leader-election Role/Binding)
   kustomize-apply     `kubectl apply -k manifests/default --server-side` into KubeLocal, then the same checks
+  helm-rbac           the operator run with the container args of the chart's Deployment, authenticated as the
+                      chart's ServiceAccount (a bearer token in KubeLocal's --token-auth-file) so that only the
+                      chart's RBAC authorises it: the dev sample reaches Ready, a write outside that RBAC is
+                      Forbidden, and deleting the route removes everything it created
 
 Each test starts its own `semroute apiserver --port 0 --kubeconfig-out FILE` (SEMROUTE_BIN, default
 .build/debug/semroute; build it first). Where KubeLocal does not serve an API group the install needs, the
@@ -18,6 +22,7 @@ import argparse, asyncio, json, os, subprocess, sys, tempfile, threading, traceb
 from pathlib import Path
 
 import helm_sdkpy as helm
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = os.environ.get('SEMROUTE_BIN', str(ROOT / '.build' / 'debug' / 'semroute'))
@@ -37,10 +42,16 @@ class KubeLocal:
     """`semroute apiserver` on a free port with a kubeconfig in a temp folder; ready when its log says it
     wrote the kubeconfig (read line by line, with a deadline)."""
 
-    def __init__(self):
+    def __init__(self, tokens=None, simulate_workloads=False, tls=False):
         self.dir = tempfile.TemporaryDirectory(prefix='kubelocal-')
         self.kubeconfig = str(Path(self.dir.name) / 'kubeconfig')
-        self.process = subprocess.Popen([BIN, 'apiserver', '--port', '0', '--kubeconfig-out', self.kubeconfig],
+        extra = (['--simulate-workloads'] if simulate_workloads else []) + (['--tls'] if tls else [])
+        if tokens:
+            token_file = Path(self.dir.name) / 'tokens.csv'
+            token_file.write_text(''.join(f'{t},{user},uid-{i},"{",".join(groups)}"\n'
+                                          for i, (t, (user, groups)) in enumerate(tokens.items())))
+            extra += ['--token-auth-file', str(token_file)]
+        self.process = subprocess.Popen([BIN, 'apiserver', '--port', '0', '--kubeconfig-out', self.kubeconfig, *extra],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         timer = threading.Timer(60, self.process.kill)
         timer.start()
@@ -57,8 +68,9 @@ class KubeLocal:
         # Keep draining its log so the server never blocks on a full pipe.
         threading.Thread(target=lambda: [None for _ in self.process.stderr], daemon=True).start()
 
-    def kubectl(self, *args, stdin=None, check=True):
-        r = subprocess.run(['kubectl', '--kubeconfig', self.kubeconfig, *args], input=stdin, capture_output=True, text=True)
+    def kubectl(self, *args, stdin=None, check=True, kubeconfig=None):
+        r = subprocess.run(['kubectl', '--kubeconfig', kubeconfig or self.kubeconfig, *args], input=stdin,
+                           capture_output=True, text=True)
         if check and r.returncode != 0:
             raise AssertionError(f'kubectl {" ".join(args)} failed ({r.returncode}): {r.stderr.strip()}')
         return r
@@ -150,6 +162,95 @@ def kustomize_apply():
         rbac_or_skip(kube, ' '.join(r.stderr.split())[:400] if r.returncode else None)
     finally:
         kube.close()
+
+
+UPSTREAM_CRDS = ROOT.parent / 'shared' / 'crds' / 'upstream'
+SA_USER = f'system:serviceaccount:{NS}:semroute'
+SA_GROUPS = ['system:serviceaccounts', f'system:serviceaccounts:{NS}']
+
+
+def token_kubeconfig(kube, token):
+    """A kubeconfig for the same server (and CA) that authenticates with a bearer token, as a pod's service
+    account does."""
+    cluster = yaml.safe_load(Path(kube.kubeconfig).read_text())['clusters'][0]['cluster']
+    path = Path(kube.dir.name) / 'sa-kubeconfig'
+    path.write_text(yaml.safe_dump({
+        'apiVersion': 'v1', 'kind': 'Config', 'current-context': 'sa',
+        'clusters': [{'name': 'kubelocal', 'cluster': cluster}],
+        'contexts': [{'name': 'sa', 'context': {'cluster': 'kubelocal', 'user': 'sa', 'namespace': NS}}],
+        'users': [{'name': 'sa', 'user': {'token': token}}]}))
+    return str(path)
+
+
+def operator_args(kube):
+    """The container args of the chart's operator Deployment, with the listen addresses moved to free loopback ports."""
+    deployment = json.loads(kube.kubectl('get', 'deployment', 'semroute', '-n', NS, '-o', 'json').stdout)
+    args = deployment['spec']['template']['spec']['containers'][0]['args']
+    assert args[0] == 'operator', f'the chart runs {args[:1]}, not the operator'
+    moved = {'--metrics-addr': '127.0.0.1:0', '--health-addr': '127.0.0.1:0'}
+    return [f'{a.split("=", 1)[0]}={moved[a.split("=", 1)[0]]}' if a.split('=', 1)[0] in moved else a for a in args]
+
+
+def helm_rbac(values):
+    # HTTPS: kubectl sends bearer tokens only over TLS (the operator's client trusts the kubeconfig's CA).
+    kube = KubeLocal(tokens={'sa-token': (SA_USER, SA_GROUPS)}, simulate_workloads=True, tls=True)
+    operator = None
+    log_path = Path(kube.dir.name) / 'operator.log'
+    try:
+        for namespace in [NS, *values.get('watchNamespaces', [])]:
+            kube.kubectl('apply', '--server-side', '-f', '-', stdin=json.dumps(
+                {'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': namespace}}))
+        assert UPSTREAM_CRDS.is_dir(), f'{UPSTREAM_CRDS} not found (shared/ must sit beside the repository)'
+        kube.kubectl('apply', '--server-side', '-f', str(UPSTREAM_CRDS))
+        asyncio.run(helm.Install(helm.Configuration(namespace=NS, kubeconfig=kube.kubeconfig))
+                    .run('semroute', str(helmrender.CHART), values=values, wait=False, timeout=60))
+        sa = token_kubeconfig(kube, 'sa-token')
+        who = kube.kubectl('create', 'namespace', 'intruder', kubeconfig=sa, check=False)
+        assert who.returncode != 0 and f'User "{SA_USER}" cannot create resource "namespaces"' in who.stderr, \
+            f'the token is not held to the chart\'s RBAC: {who.stderr.strip() or who.stdout.strip()}'
+
+        args = operator_args(kube)
+        with open(log_path, 'w') as log:
+            operator = subprocess.Popen([BIN, *args, '--kubeconfig', sa], stdout=log, stderr=subprocess.STDOUT,
+                                        env={**os.environ, 'POD_NAME': 'semroute-0', 'POD_NAMESPACE': NS})
+        kube.kubectl('apply', '--server-side', '-f', str(ROOT / 'manifests' / 'dev'))
+        ready = kube.kubectl('wait', '--for=condition=Ready', 'sroute/mom', '-n', 'llm', '--timeout=120s', check=False)
+        assert ready.returncode == 0, f'the route did not become Ready: {ready.stderr.strip()}\n' + \
+            kube.kubectl('get', 'sroute', 'mom', '-n', 'llm', '-o', 'jsonpath={.status.conditions}', check=False).stdout
+        lease = kube.kubectl('get', 'lease', '-n', NS, '-o', 'jsonpath={.items[*].spec.holderIdentity}').stdout
+        assert 'semroute-0' in lease, f'the operator holds no Lease in {NS}: {lease!r}'
+        managed = 'aigatewayroutes,aiservicebackends,backends,envoypatchpolicies,clienttrafficpolicies,configmaps,deployments,services'
+        before = kube.kubectl('get', managed, '-A', '-l', 'app.kubernetes.io/managed-by=semroute', '-o', 'name').stdout.split()
+        assert len(before) >= 8, f'expected the rendered objects, found {before}'
+
+        kube.kubectl('delete', 'sroute', 'mom', '-n', 'llm', '--wait=false')
+        gone = kube.kubectl('wait', '--for=delete', 'sroute/mom', '-n', 'llm', '--timeout=60s', check=False)
+        assert gone.returncode == 0, f'the route was not finalized: {gone.stderr.strip()}'
+        left = kube.kubectl('get', managed, '-A', '-l', 'semroute.io/route=llm.mom', '-o', 'name').stdout.split()
+        # Objects in the route's namespace go by owner reference (KubeLocal's garbage collector); the Gateway
+        # namespace's EnvoyPatchPolicy by the operator's finalizer, under the chart's RBAC.
+        assert not left, f'left behind after delete: {left}'
+        denied = [line for line in log_path.read_text().splitlines() if 'Forbidden' in line or 'forbidden' in line]
+        assert not denied, 'the operator was refused by the chart\'s RBAC:\n' + '\n'.join(denied[:5])
+    except AssertionError:
+        if log_path.exists() and os.environ.get('SEMROUTE_KEEP_LOG'):
+            Path(os.environ['SEMROUTE_KEEP_LOG']).write_text(log_path.read_text())
+        if log_path.exists():
+            print('      operator log (tail):\n' + ''.join('        ' + l for l in log_path.read_text().splitlines(True)[-30:]))
+        raise
+    finally:
+        if operator:
+            operator.terminate()
+            operator.wait(timeout=30)
+        kube.close()
+
+
+# Two replicas: the chart turns leader election on, so the Lease rules are exercised too.
+test('helm-rbac: the operator authenticated as the chart\'s ServiceAccount, authorised only by the chart\'s '
+     'ClusterRole, brings the dev sample to Ready and cleans up on delete')(lambda: helm_rbac({'replicaCount': 2}))
+# Namespaced mode: Roles in the route's, the backends' and the Gateway's namespaces, nothing cluster-wide.
+test('helm-rbac-namespaced: the same with watchNamespaces (Roles only in llm, models, envoy-gateway-system)')(
+    lambda: helm_rbac({'replicaCount': 2, 'watchNamespaces': ['llm', 'models', 'envoy-gateway-system']}))
 
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -14,6 +14,8 @@ struct APIResponder: HTTPResponder {
     let watchSettings: WatchSettings
     let logger: Logger
     let snapshotter: Snapshotter?
+    /// nil: every request is allowed. Otherwise known tokens act as their users under RBAC (``RBACAuthorizer``).
+    var authentication: TokenAuthentication? = nil
 
     struct WatchSettings: Sendable {
         var bookmarkInterval: Duration
@@ -27,7 +29,10 @@ struct APIResponder: HTTPResponder {
         let latency = faults.latency
         if latency > .zero { try await Task.sleep(for: latency) }
         var response: Response
+        var user: UserInfo?
         do {
+            user = try authenticate(request)
+            try await authorize(user, info: info, path: path)
             if let fault = faults.take(verb: info.verb, resource: info.resource) { throw fault }
             response = try await route(request, info: info, query: query, path: path)
         } catch let error as APIError {
@@ -43,10 +48,31 @@ struct APIResponder: HTTPResponder {
             }
         }
         log.append(.init(verb: info.verb, resource: info.resource, group: info.group, subresource: info.subresource,
-                         namespace: info.namespace, name: info.name, path: path, code: Int(response.status.code)))
+                         namespace: info.namespace, name: info.name, path: path, code: Int(response.status.code),
+                         user: user?.name))
         logger.debug("request", metadata: ["http.method": "\(request.method)", "http.path": "\(path)",
                                            "http.status": "\(response.status.code)"])
         return response
+    }
+
+    /// The bearer token's user; nil for the admin (no token, or no authentication configured).
+    private func authenticate(_ request: Request) throws(APIError) -> UserInfo? {
+        guard let authentication else { return nil }
+        switch authentication.authenticate(authorization: request.headers[.authorization]) {
+        case .admin: return nil
+        case .rejected: throw APIError(code: 401, reason: "Unauthorized", message: "Unauthorized")
+        case .user(let user): return user
+        }
+    }
+
+    /// RBAC for a token's user (``RBACAuthorizer``); the admin and `system:masters` may do anything.
+    private func authorize(_ user: UserInfo?, info: RequestInfo, path: String) async throws(APIError) {
+        guard let user, !user.groups.contains("system:masters") else { return }
+        let attributes = RBACAuthorizer.Attributes(info, path: path)
+        guard await store.authorizer().allows(user, attributes) else {
+            logger.debug("forbidden", metadata: ["user": "\(user.name)", "request": "\(info.label)"])
+            throw RBACAuthorizer.forbidden(user, attributes)
+        }
     }
 
     private func route(_ request: Request, info: RequestInfo, query: [String: String], path: String) async throws -> Response {

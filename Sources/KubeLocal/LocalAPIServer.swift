@@ -15,10 +15,13 @@
 //
 //     try await LocalAPIServer.withRunning(.init()) { server in ... }
 //
-// The server speaks kube-apiserver's REST protocol over plain HTTP, no authentication; see
+// The server speaks kube-apiserver's REST protocol over plain HTTP. Without `authentication` every request is
+// allowed; with it, bearer tokens act as their users under RBAC (requests without a token are the admin). See
 // docs/local-api-server.md for what is implemented.
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import KubeCore
 import Logging
 import NIOCore
@@ -38,24 +41,38 @@ public final class LocalAPIServer: Sendable {
         public var watchTimeout: Duration
         /// Snapshot directory: objects are loaded from it on start and written to it after changes.
         public var dataDirectory: String?
+        /// Bearer tokens to accept; requests with one are authorised by RBAC against the stored Roles,
+        /// ClusterRoles and bindings (docs/local-api-server.md). nil: no authorisation, every request allowed.
+        public var authentication: TokenAuthentication?
+        /// Serve HTTPS with a certificate made at start (``SelfSignedCertificate``); clients trust
+        /// ``LocalAPIServer/certificateAuthorityPEM``. kubectl sends bearer tokens only over HTTPS.
+        public var selfSignedTLS: Bool
         public var logger: Logger
 
         public init(port: Int = 0, host: String = "127.0.0.1", historyCapacity: Int = 10_000,
                     bookmarkInterval: Duration = .seconds(60), watchTimeout: Duration = .seconds(1800),
-                    dataDirectory: String? = nil, logger: Logger = Logger(label: "kubelocal")) {
+                    dataDirectory: String? = nil, authentication: TokenAuthentication? = nil,
+                    selfSignedTLS: Bool = false, logger: Logger = Logger(label: "kubelocal")) {
             self.port = port
             self.host = host
             self.historyCapacity = historyCapacity
             self.bookmarkInterval = bookmarkInterval
             self.watchTimeout = watchTimeout
             self.dataDirectory = dataDirectory
+            self.authentication = authentication
+            self.selfSignedTLS = selfSignedTLS
             self.logger = logger
         }
     }
 
-    /// `http://host:port`.
+    /// `http://host:port`, or `https://host:port` with ``Configuration/selfSignedTLS``.
     public let baseURL: String
     public let port: Int
+    /// The serving certificate (PEM) clients must trust, with ``Configuration/selfSignedTLS``.
+    public let certificateAuthorityPEM: String?
+    /// With ``Configuration/selfSignedTLS``: a bearer token made at start for the admin (user `kubelocal-admin`,
+    /// group `system:masters`). kubectl asks for a user name over HTTPS when a kubeconfig has no credentials.
+    public let adminToken: String?
     /// Test-only fault injection.
     public let faults: FaultInjector
     /// Every request answered so far.
@@ -65,10 +82,13 @@ public final class LocalAPIServer: Sendable {
     private let runner: Task<Void, Error>
     private let snapshotter: Snapshotter?
 
-    private init(baseURL: String, port: Int, faults: FaultInjector, requestLog: RequestLog, store: ObjectStore,
-                 group: ServiceGroup, runner: Task<Void, Error>, snapshotter: Snapshotter?) {
+    private init(baseURL: String, port: Int, certificateAuthorityPEM: String?, adminToken: String?, faults: FaultInjector,
+                 requestLog: RequestLog, store: ObjectStore, group: ServiceGroup, runner: Task<Void, Error>,
+                 snapshotter: Snapshotter?) {
         self.baseURL = baseURL
         self.port = port
+        self.certificateAuthorityPEM = certificateAuthorityPEM
+        self.adminToken = adminToken
         self.faults = faults
         self.requestLog = requestLog
         self.store = store
@@ -88,13 +108,27 @@ public final class LocalAPIServer: Sendable {
         }
         let faults = FaultInjector()
         let log = RequestLog()
+        var authentication = configuration.authentication
+        let adminToken = configuration.selfSignedTLS ? SelfSignedCertificate.randomToken() : nil
+        if let adminToken, authentication != nil {
+            authentication?.add(token: adminToken, user: UserInfo(name: "kubelocal-admin", groups: ["system:masters"]))
+        }
         let responder = APIResponder(store: store, faults: faults, log: log,
                                      watchSettings: .init(bookmarkInterval: configuration.bookmarkInterval,
                                                           defaultTimeout: configuration.watchTimeout),
-                                     logger: configuration.logger, snapshotter: snapshotter)
+                                     logger: configuration.logger, snapshotter: snapshotter,
+                                     authentication: authentication)
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        var certificate: SelfSignedCertificate?
+        var server: HTTPServerBuilder = .http1()
+        if configuration.selfSignedTLS {
+            let made = try SelfSignedCertificate(hosts: [configuration.host])
+            server = try .tls(.http1(), tlsConfiguration: made.serverConfiguration())
+            certificate = made
+        }
         let app = Application(
             responder: responder,
+            server: server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kubelocal"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? configuration.port)
@@ -119,7 +153,11 @@ public final class LocalAPIServer: Sendable {
             throw StartError(reason: "the server stopped before it was listening on \(configuration.host):\(configuration.port)")
         }
         configuration.logger.info("KubeLocal listening", metadata: ["http.port": "\(port)"])
-        return LocalAPIServer(baseURL: "http://\(configuration.host):\(port)", port: port, faults: faults, requestLog: log,
+        let scheme = certificate == nil ? "http" : "https"
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return LocalAPIServer(baseURL: "\(scheme)://\(host):\(port)", port: port,
+                              certificateAuthorityPEM: certificate?.certificatePEM, adminToken: adminToken,
+                              faults: faults, requestLog: log,
                               store: store, group: group, runner: runner, snapshotter: snapshotter)
     }
 

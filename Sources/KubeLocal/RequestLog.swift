@@ -14,6 +14,8 @@ public final class RequestLog: Sendable {
         public var name: String?
         public var path: String
         public var code: Int
+        /// The authenticated user (a token's identity); nil for the local admin (no `Authorization` header).
+        public var user: String? = nil
     }
 
     private let entries = Mutex<[Entry]>([])

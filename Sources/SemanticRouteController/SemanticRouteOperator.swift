@@ -64,12 +64,20 @@ public final class SemanticRouteOperator: Sendable {
     public static func make(client: KubeClient, configuration: Configuration, clock: RuntimeClock = .continuous,
                             logger: Logger) async throws -> SemanticRouteOperator {
         var unserved: [APIResource] = []
+        // Probed where the operator will list: cluster-wide, or in its first watched namespace (a namespaced
+        // install's RBAC grants nothing cluster-wide). A forbidden list is not fatal here: the informer for that
+        // kind retries, /readyz stays false, and the log names the missing permission.
+        let probeNamespace = configuration.namespaces.first
         for resource in ManagedKinds.rendered + [ManagedKinds.gateways] where !resource.group.isEmpty
             && !["apps", "autoscaling", "policy"].contains(resource.group) {
             do {
-                _ = try await client.list(resource, options: ListOptions(limit: 1))
+                _ = try await client.list(resource, namespace: resource.namespaced ? probeNamespace : nil,
+                                          options: ListOptions(limit: 1))
             } catch KubeError.notFound {
                 unserved.append(resource)
+            } catch KubeError.forbidden(let status) {
+                logger.error("the operator may not list a kind it manages; grant it in the operator's RBAC (the Helm chart's ClusterRole)",
+                             metadata: ["kind": "\(resource)", "error": "\(status.message ?? "forbidden")"])
             }
         }
         if !unserved.isEmpty {

@@ -4,6 +4,7 @@ import KubeClient
 import KubeCore
 import KubeRuntime
 import Logging
+import Prometheus
 import SemanticRouteAPI
 import SemanticRouteController
 import SemanticRouteRender
@@ -74,6 +75,18 @@ struct OperatorCommand: AsyncParsableCommand {
             ?? (env["KUBERNETES_SERVICE_HOST"] != nil && env["KUBECONFIG"] == nil
                 ? try KubeConfig.inCluster() : try KubeConfig.load(context: context))
         let client = try KubeClient(config: config, logger: logger)
+        do {
+            try await serve(client: client, config: config, settings: settings, registry: registry, logger: logger)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func serve(client: KubeClient, config: KubeConfig, settings: OperatorSettings, registry: PrometheusCollectorRegistry,
+                     logger: Logger) async throws {
+        let env = ProcessInfo.processInfo.environment
         let identity = (env["POD_NAME"] ?? ProcessInfo.processInfo.hostName) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let election = settings.leaderElect ? LeaderElector.Configuration(
             namespace: settings.leaseNamespace ?? config.namespace, name: settings.leaseName, identity: identity) : nil
@@ -97,11 +110,9 @@ struct OperatorCommand: AsyncParsableCommand {
             try await group.run()
         } catch {
             await op.shutdown()
-            try? await client.shutdown()
             throw error
         }
         await op.shutdown()
-        try await client.shutdown()
     }
 }
 

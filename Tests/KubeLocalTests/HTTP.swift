@@ -8,6 +8,8 @@ import KubeLocal
 /// A minimal HTTP client for the tests: one request, JSON in, JSON out.
 struct HTTP {
     let base: String
+    /// Sent as `Authorization: Bearer …` when set.
+    var token: String? = nil
 
     struct Reply {
         var code: Int
@@ -20,6 +22,7 @@ struct HTTP {
         var request = URLRequest(url: URL(string: base + path)!)
         request.httpMethod = method
         request.setValue(accept, forHTTPHeaderField: "Accept")
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         if let body {
             request.httpBody = Data(JSONWriter.bytes(body))
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
