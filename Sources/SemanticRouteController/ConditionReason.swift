@@ -22,6 +22,7 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     case serviceNotFound = "ServiceNotFound"
     case servicePortNotFound = "ServicePortNotFound"
     case kindNotInstalled = "KindNotInstalled"
+    case namespaceNotWatched = "NamespaceNotWatched"
     // Programmed
     case applied = "Applied"
     case applyFailed = "ApplyFailed"

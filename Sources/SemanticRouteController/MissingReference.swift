@@ -13,6 +13,9 @@ public struct MissingReference: Sendable, Hashable, CustomStringConvertible {
         case listenerMissing(String)
         /// The cluster does not serve the kind at all (e.g. the Gateway API CRDs are not installed).
         case kindNotInstalled
+        /// The operator runs with `--namespace` and that namespace is not one of them: it cannot see (nor, with
+        /// a namespaced install's RBAC, write) objects there.
+        case namespaceNotWatched
     }
 
     public var reference: RouteReference
@@ -27,6 +30,7 @@ public struct MissingReference: Sendable, Hashable, CustomStringConvertible {
     public var reason: ConditionReason {
         switch (reference.kind, problem) {
         case (_, .kindNotInstalled): .kindNotInstalled
+        case (_, .namespaceNotWatched): .namespaceNotWatched
         case (.gateway, .listenerMissing): .listenerNotFound
         case (.gateway, _): .gatewayNotFound
         case (.secret, .secretKeyMissing): .secretKeyNotFound
@@ -46,6 +50,8 @@ public struct MissingReference: Sendable, Hashable, CustomStringConvertible {
         case .listenerMissing(let listener): return "\(what) \(at) has no listener \"\(listener)\""
         case .kindNotInstalled:
             return "\(what) \(at) cannot be resolved: the cluster does not serve \(reference.kind.rawValue) (is its CRD installed?)"
+        case .namespaceNotWatched:
+            return "\(what) \(at) is in namespace \"\(reference.namespace)\", which the operator does not watch (add it to --namespace / the chart's watchNamespaces)"
         }
     }
 }

@@ -8,10 +8,14 @@ public struct ReferenceResolver: Sendable {
 
     /// Kinds the cluster serves; a reference to any other kind reports `kindNotInstalled`.
     public var servedKinds: Set<RouteReference.Kind>
+    /// The operator's `--namespace` list; empty: every namespace is watched.
+    public var watchedNamespaces: Set<String>
     public var lookup: Lookup
 
-    public init(servedKinds: Set<RouteReference.Kind> = Set(RouteReference.Kind.allCases), lookup: @escaping Lookup) {
+    public init(servedKinds: Set<RouteReference.Kind> = Set(RouteReference.Kind.allCases), watchedNamespaces: Set<String> = [],
+                lookup: @escaping Lookup) {
         self.servedKinds = servedKinds
+        self.watchedNamespaces = watchedNamespaces
         self.lookup = lookup
     }
 
@@ -30,6 +34,7 @@ public struct ReferenceResolver: Sendable {
 
     func problem(_ ref: RouteReference) -> MissingReference.Problem? {
         guard servedKinds.contains(ref.kind) else { return .kindNotInstalled }
+        guard watchedNamespaces.isEmpty || watchedNamespaces.contains(ref.namespace) else { return .namespaceNotWatched }
         guard let object = lookup(ref.kind, ref.namespace, ref.name) else { return .notFound }
         switch ref.kind {
         case .gateway:

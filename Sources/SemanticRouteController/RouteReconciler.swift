@@ -17,6 +17,8 @@ public struct RouteReconciler: Sendable {
     /// The route store holds every route of the cluster. An operator scoped to one namespace sees only its own
     /// routes, so it cannot tell that a shared ClientTrafficPolicy is unused and never deletes one.
     public var seesEveryRoute = true
+    /// The operator's `--namespace` list (empty: all); references elsewhere report `NamespaceNotWatched`.
+    public var watchedNamespaces: Set<String> = []
 
     public init(renderer: Renderer, snapshot: any ClusterSnapshot, writer: any ClusterWriter,
                 events: any RouteEventSink, now: @escaping @Sendable () -> String = RouteReconciler.rfc3339Now,
@@ -80,7 +82,8 @@ public struct RouteReconciler: Sendable {
         }
 
         let references = RouteReference.all(of: route)
-        let resolver = ReferenceResolver(servedKinds: snapshot.servedReferenceKinds()) { kind, ns, name in
+        let resolver = ReferenceResolver(servedKinds: snapshot.servedReferenceKinds(),
+                                         watchedNamespaces: watchedNamespaces) { kind, ns, name in
             snapshot.referenced(kind, namespace: ns, name: name)
         }
         let missing = resolver.missing(references)

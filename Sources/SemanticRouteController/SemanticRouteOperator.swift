@@ -91,7 +91,6 @@ public final class SemanticRouteOperator: Sendable {
     init(client: KubeClient, configuration: Configuration, unserved: [APIResource], clock: RuntimeClock, logger: Logger) {
         self.unservedKinds = unserved
         let namespaces = Set(configuration.namespaces)
-        let scope = configuration.namespaces.count == 1 ? configuration.namespaces[0] : nil
         var watchClients: [KubeClient] = []
         func watchClient() -> KubeClient {
             let c = (try? KubeClient(config: client.config, retryPolicy: client.retryPolicy,
@@ -104,9 +103,23 @@ public final class SemanticRouteOperator: Sendable {
             Informer(resource: resource, source: source, indexers: indexers, clock: clock,
                      metricsPrefix: Self.metricsPrefix, logger: logger)
         }
-        let routes = informer(ManagedKinds.semanticRoutes,
-                              KubeListWatch(client: watchClient(), resource: ManagedKinds.semanticRoutes, namespace: scope),
-                              indexers: RouteIndexes.all)
+        // Every watch is scoped as the operator's RBAC is: cluster-wide by default; with --namespace, one list and
+        // watch per namespace (a namespaced install grants Roles in those namespaces only, nothing cluster-wide).
+        func scoped(_ resource: APIResource, labelSelector: LabelSelector? = nil, keysOnly: Bool = false,
+                    indexers: [String: Store.IndexFunction] = [:]) -> Informer {
+            func make<S: ListWatchSource>(_ source: S) -> Informer {
+                keysOnly ? informer(resource, SecretKeysOnly(base: source), indexers: indexers)
+                    : informer(resource, source, indexers: indexers)
+            }
+            let base = KubeListWatch(client: watchClient(), resource: resource, labelSelector: labelSelector)
+            guard resource.namespaced, !configuration.namespaces.isEmpty else { return make(base) }
+            if configuration.namespaces.count == 1 {
+                return make(KubeListWatch(client: base.client, resource: resource, namespace: configuration.namespaces[0],
+                                          labelSelector: labelSelector))
+            }
+            return make(MultiNamespaceListWatch(base, namespaces: configuration.namespaces))
+        }
+        let routes = scoped(ManagedKinds.semanticRoutes, indexers: RouteIndexes.all)
         let managedSelector = LabelSelector(matchLabels: [RouteLabels.managedByKey: RouteLabels.managedByValue])
         var owned: [String: Store] = [:]
         var ownedInformers: [Informer] = []
@@ -114,16 +127,14 @@ public final class SemanticRouteOperator: Sendable {
             // Services are also referenced as backends, and a user's own ClientTrafficPolicy must be seen: those
             // two kinds are watched whole; the others only with our label.
             let whole = resource == .services || resource == ManagedKinds.clientTrafficPolicies
-            let source = KubeListWatch(client: watchClient(), resource: resource, labelSelector: whole ? nil : managedSelector)
-            let i = informer(resource, source, indexers: [
+            let i = scoped(resource, labelSelector: whole ? nil : managedSelector, indexers: [
                 RouteIndexes.routeLabel: Indexers.label(RouteLabels.routeKey), "namespace": Indexers.namespace,
             ])
             owned[StoreSnapshot.kindKey(group: resource.group, kind: resource.kind)] = i.store
             ownedInformers.append(i)
         }
-        let secrets = informer(.secrets, SecretKeysOnly(base: KubeListWatch(client: watchClient(), resource: .secrets, namespace: scope)))
-        let gateways = unserved.contains(ManagedKinds.gateways) ? nil
-            : informer(ManagedKinds.gateways, KubeListWatch(client: watchClient(), resource: ManagedKinds.gateways))
+        let secrets = scoped(.secrets, keysOnly: true)
+        let gateways = unserved.contains(ManagedKinds.gateways) ? nil : scoped(ManagedKinds.gateways)
         informers = [routes] + ownedInformers + [secrets] + (gateways.map { [$0] } ?? [])
         self.watchClients = watchClients
 
@@ -138,8 +149,9 @@ public final class SemanticRouteOperator: Sendable {
                                      clock: clock, logger: logger)
         var routeReconciler = RouteReconciler(renderer: Renderer(options: configuration.renderer), snapshot: snapshot,
                                               writer: writer, events: RecorderEventSink(recorder: recorder), logger: logger)
-        // With exactly one namespace the route watch is scoped to it (see `scope`); with several it is cluster-wide.
-        routeReconciler.seesEveryRoute = scope == nil
+        // With --namespace the route watch sees only those namespaces (see `scoped`).
+        routeReconciler.seesEveryRoute = configuration.namespaces.isEmpty
+        routeReconciler.watchedNamespaces = namespaces
         let reconciler = routeReconciler
         self.reconciler = reconciler
         let gauges = OperatorGauges(snapshot: snapshot, owned: owned)

@@ -29,6 +29,18 @@ struct ReferenceResolverTests {
         #expect(Self.resolver(ControllerFixtures.momReferences()).missing(RouteReference.all(of: route)).isEmpty)
     }
 
+    @Test("an operator scoped with --namespace reports references in other namespaces as NamespaceNotWatched, even when they exist")
+    func namespaceNotWatched() throws {
+        let route = try ControllerFixtures.decoded(try ControllerFixtures.storedRoute())
+        let cluster = FakeCluster(ControllerFixtures.momReferences())
+        let resolver = ReferenceResolver(watchedNamespaces: ["llm", "models"]) { kind, ns, name in
+            cluster.referenced(kind, namespace: ns, name: name)
+        }
+        let missing = resolver.missing(RouteReference.all(of: route))
+        #expect(missing.map(\.reason) == [.namespaceNotWatched])
+        #expect(missing.first?.description == "Gateway envoy-gateway-system/ai-gateway (spec.gatewayRef) is in namespace \"envoy-gateway-system\", which the operator does not watch (add it to --namespace / the chart's watchNamespaces)")
+    }
+
     @Test("a missing Secret is reported by name, namespace and the field that references it")
     func missingSecret() throws {
         let route = try ControllerFixtures.decoded(try ControllerFixtures.storedRoute())
