@@ -46,6 +46,16 @@ public final class Store: Sendable {
         }
     }
 
+    /// How many objects are indexed under `value` (no copy, no sort: cheap enough for a gauge per reconcile).
+    public func count(index name: String, value: String) -> Int {
+        state.withLock { s in s.indexed[name]?[value]?.count ?? 0 }
+    }
+
+    /// `body` over every object, in no particular order, without copying or sorting them.
+    public func reduce<T: Sendable>(into initial: T, _ body: (inout T, JSONValue) -> Void) -> T {
+        state.withLock { s in s.objects.values.reduce(into: initial, body) }
+    }
+
     public func keys(index name: String, value: String) -> [ObjectKey] {
         state.withLock { s in (s.indexed[name]?[value] ?? []).sorted() }
     }

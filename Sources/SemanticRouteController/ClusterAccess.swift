@@ -7,6 +7,8 @@ public protocol ClusterSnapshot: Sendable {
     func route(namespace: String, name: String) -> JSONValue?
     /// Every SemanticRoute in the store.
     func routes() -> [JSONValue]
+    /// The SemanticRoutes whose gatewayRef is `gateway` (`namespace/name`).
+    func routes(onGateway gateway: String) -> [JSONValue]
     /// A managed object (one that carries `app.kubernetes.io/managed-by: semroute`) from the owned-kind stores.
     func managed(_ key: ObjectRef) -> JSONValue?
     /// The managed objects labelled for one route (`semroute.io/route: <routeLabel>`), every owned kind.
@@ -21,6 +23,12 @@ public protocol ClusterSnapshot: Sendable {
     func servedReferenceKinds() -> Set<RouteReference.Kind>
     /// Every ClientTrafficPolicy in a namespace, semroute's or not (to find a user's own on a Gateway).
     func clientTrafficPolicies(namespace: String) -> [JSONValue]
+}
+
+extension ClusterSnapshot {
+    public func routes(onGateway gateway: String) -> [JSONValue] {
+        routes().filter { SharedPolicyPlanner.gateway(of: $0) == gateway }
+    }
 }
 
 /// What reconcile writes, through the API server.

@@ -7,6 +7,8 @@ public enum RouteIndexes {
     public static let secret = "semroute.io/secret"
     public static let service = "semroute.io/service"
     public static let routeLabel = "semroute.io/route-label"
+    /// Owned-kind stores: objects carrying `app.kubernetes.io/managed-by: semroute` (counted for the gauges).
+    public static let managedBy = "semroute.io/managed-by"
 
     public static let all: [String: @Sendable (JSONValue) -> [String]] = [
         gateway: { route in SharedPolicyPlanner.gateway(of: route).map { [$0] } ?? [] },

@@ -118,7 +118,10 @@ public struct RouteReconciler: Sendable {
         if outcomes.values.allSatisfy(\.isInPlace) {
             var stale = planner.prune(desired: plans.map(\.key), live: snapshot.managedObjects(routeLabel: routeLabel))
             if seesEveryRoute {
-                stale += SharedPolicyPlanner.unused(managed: snapshot.managedClientTrafficPolicies(), routes: snapshot.routes())
+                // Only the routes on those policies' Gateways decide (an index lookup, not every route per reconcile).
+                let policies = snapshot.managedClientTrafficPolicies()
+                let gateways = Set(policies.compactMap(SharedPolicyPlanner.gateway(ofPolicy:)))
+                stale += SharedPolicyPlanner.unused(managed: policies, routes: gateways.sorted().flatMap(snapshot.routes(onGateway:)))
             }
             for key in stale {
                 do {

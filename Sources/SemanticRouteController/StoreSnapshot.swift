@@ -15,6 +15,8 @@ struct StoreSnapshot: ClusterSnapshot {
 
     func routes() -> [JSONValue] { routeStore.list() }
 
+    func routes(onGateway gateway: String) -> [JSONValue] { routeStore.byIndex(RouteIndexes.gateway, gateway) }
+
     func managed(_ key: ObjectRef) -> JSONValue? {
         guard let store = owned[Self.kindKey(group: key.group, kind: key.kind)],
               let object = store.get(namespace: key.namespace, name: key.name),
