@@ -14,7 +14,7 @@ struct DevReadyReporter: Service {
     static let readyLine = "ready"
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for informer in routeOperator.informers { await informer.store.waitUntilReady() }
             guard !Task.isCancelled else { return }
             DevConsole.say("operator running (stores synced)")

@@ -50,6 +50,8 @@ enum DevSample {
                 _ = try await client.create(resource, namespace: namespace, object)
             } catch KubeError.alreadyExists {
                 continue
+            } catch {
+                throw SampleError(description: "\(folder): could not create \(kind) \(namespace.map { "\($0)/" } ?? "")\(name): \(error)")
             }
         }
         try Data().write(to: URL(fileURLWithPath: markerPath))

@@ -28,7 +28,7 @@ final class DevWorkloadSimulator: Service, Sendable {
     var services: [any Service] { [informer, self] }
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             for await change in self.changes {
                 guard case .applied(_, let deployment) = change else { continue }
                 await self.simulate(deployment)
