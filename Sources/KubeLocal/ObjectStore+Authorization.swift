@@ -1,11 +1,11 @@
 import KubeCore
 
 extension ObjectStore {
-    /// The RBAC objects as they are now, for one authorisation decision.
+    /// The RBAC objects as they are now, for one authorisation decision (order does not matter: any match allows).
     func authorizer() -> RBACAuthorizer {
         func all(_ api: APIResource) -> [JSONValue] {
-            let key = api.group.isEmpty ? api.plural : "\(api.plural).\(api.group)"
-            return (objects[key] ?? [:]).sorted { $0.key < $1.key }.map(\.value)
+            guard let type = type(group: api.group, version: api.version, plural: api.plural) else { return [] }
+            return Array((objects[type.storeKey] ?? [:]).values)
         }
         return RBACAuthorizer(clusterRoles: all(BuiltinResources.clusterRoles),
                               clusterRoleBindings: all(BuiltinResources.clusterRoleBindings),

@@ -16,7 +16,7 @@ public struct MultiNamespaceListWatch: ListWatchSource {
     public let sources: [KubeListWatch]
     private let positions = Positions()
 
-    /// `base` gives the client, resource and selectors; one copy per namespace is made.
+    /// `base` gives the client, resource and selectors (its namespace is ignored); one copy per namespace is made.
     public init(_ base: KubeListWatch, namespaces: [String]) {
         sources = Array(Set(namespaces)).sorted().map { namespace in
             KubeListWatch(client: base.client, resource: base.resource, namespace: namespace,
@@ -69,7 +69,8 @@ public struct MultiNamespaceListWatch: ListWatchSource {
         public func makeAsyncIterator() -> Iterator {
             let (merged, continuation) = AsyncThrowingStream<(String, WatchEvent), any Error>.makeStream()
             let streams = self.streams
-            // One reader per namespace, all ended with the merged stream (consumer gone, or one stream ended).
+            // One reader per namespace, all cancelled when the merged stream terminates: one stream finished or
+            // failed, or the consumer dropped its iterator or was cancelled.
             let readers = Task {
                 await withTaskGroup(of: Void.self) { group in
                     for (namespace, stream) in streams {
@@ -85,28 +86,18 @@ public struct MultiNamespaceListWatch: ListWatchSource {
                 }
             }
             continuation.onTermination = { _ in readers.cancel() }
-            return Iterator(base: merged.makeAsyncIterator(), positions: positions, readers: readers)
+            return Iterator(base: merged.makeAsyncIterator(), positions: positions)
         }
 
         public struct Iterator: AsyncIteratorProtocol {
             var base: AsyncThrowingStream<(String, WatchEvent), any Error>.AsyncIterator
             let positions: Positions
-            let readers: Task<Void, Never>
 
             public mutating func next() async throws -> WatchEvent? {
-                do {
-                    guard let (namespace, event) = try await base.next() else {
-                        readers.cancel()
-                        return nil
-                    }
-                    if event.type != .error, let version = event.resourceVersion, !version.isEmpty {
-                        positions.advance(namespace, to: version)
-                    }
-                    return event
-                } catch {
-                    readers.cancel()
-                    throw error
-                }
+                guard let (namespace, event) = try await base.next() else { return nil }
+                // Error events never get here: the namespace's stream throws them (KubeError).
+                if let version = event.resourceVersion, !version.isEmpty { positions.advance(namespace, to: version) }
+                return event
             }
         }
     }

@@ -111,13 +111,10 @@ public final class SemanticRouteOperator: Sendable {
                 keysOnly ? informer(resource, SecretKeysOnly(base: source), indexers: indexers)
                     : informer(resource, source, indexers: indexers)
             }
-            let base = KubeListWatch(client: watchClient(), resource: resource, labelSelector: labelSelector)
-            guard resource.namespaced, !configuration.namespaces.isEmpty else { return make(base) }
-            if configuration.namespaces.count == 1 {
-                return make(KubeListWatch(client: base.client, resource: resource, namespace: configuration.namespaces[0],
-                                          labelSelector: labelSelector))
-            }
-            return make(MultiNamespaceListWatch(base, namespaces: configuration.namespaces))
+            let namespaces = resource.namespaced ? configuration.namespaces : []
+            let source = KubeListWatch(client: watchClient(), resource: resource, namespace: namespaces.count == 1 ? namespaces[0] : nil,
+                                       labelSelector: labelSelector)
+            return namespaces.count > 1 ? make(MultiNamespaceListWatch(source, namespaces: namespaces)) : make(source)
         }
         let routes = scoped(ManagedKinds.semanticRoutes, indexers: RouteIndexes.all)
         let managedSelector = LabelSelector(matchLabels: [RouteLabels.managedByKey: RouteLabels.managedByValue])

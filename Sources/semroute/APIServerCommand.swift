@@ -55,29 +55,7 @@ struct APIServerCommand: AsyncParsableCommand {
                                                           authentication: authentication, selfSignedTLS: tls,
                                                           logger: logger))
         if let kubeconfigOut {
-            let authority = server.certificateAuthorityPEM.map {
-                "\n    certificate-authority-data: \(Data($0.utf8).base64EncodedString())"
-            } ?? ""
-            let text = """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: kubelocal
-                  cluster:
-                    server: \(server.baseURL)\(authority)
-                contexts:
-                - name: kubelocal
-                  context:
-                    cluster: kubelocal
-                    user: kubelocal
-                    namespace: default
-                current-context: kubelocal
-                users:
-                - name: kubelocal
-                  user: \(server.adminToken.map { "{token: \($0)}" } ?? "{}")
-
-                """
-            try text.write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
+            try server.kubeconfig().write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
             logger.info("wrote kubeconfig", metadata: ["file": "\(kubeconfigOut)"])
         }
         // Unbuffered, so a script or test reading stdout through a pipe sees the address at once.

@@ -89,7 +89,7 @@ struct DevCommand: AsyncParsableCommand {
         let client: KubeClient
         do {
             try await registerCRDs(server)
-            try writeKubeconfig(server: server.baseURL)
+            try writeKubeconfig(server: server)
             DevConsole.say("wrote \(kubeconfigOut) (kubectl --kubeconfig \(kubeconfigOut) ...)")
             client = try KubeClient(config: KubeConfig(server: URL(string: server.baseURL)!), logger: logger)
         } catch {
@@ -119,29 +119,11 @@ struct DevCommand: AsyncParsableCommand {
         }
     }
 
-    private func writeKubeconfig(server: String) throws {
+    private func writeKubeconfig(server: LocalAPIServer) throws {
         let directory = (kubeconfigOut as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        let text = """
-            # Written by `semroute dev`: its local API server (no authentication; localhost only).
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: semroute-dev
-              cluster:
-                server: \(server)
-            contexts:
-            - name: semroute-dev
-              context:
-                cluster: semroute-dev
-                user: semroute-dev
-                namespace: llm
-            current-context: semroute-dev
-            users:
-            - name: semroute-dev
-              user: {}
-
-            """
+        let text = server.kubeconfig(name: "semroute-dev", namespace: "llm",
+                                     comment: "Written by `semroute dev`: its local API server (no authentication; localhost only).")
         try text.write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
     }
 

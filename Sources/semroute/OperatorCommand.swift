@@ -76,7 +76,7 @@ struct OperatorCommand: AsyncParsableCommand {
                 ? try KubeConfig.inCluster() : try KubeConfig.load(context: context))
         let client = try KubeClient(config: config, logger: logger)
         do {
-            try await serve(client: client, config: config, settings: settings, registry: registry, logger: logger)
+            try await serve(client: client, config: config, settings: settings, env: env, registry: registry, logger: logger)
         } catch {
             try? await client.shutdown()
             throw error
@@ -84,9 +84,8 @@ struct OperatorCommand: AsyncParsableCommand {
         try await client.shutdown()
     }
 
-    private func serve(client: KubeClient, config: KubeConfig, settings: OperatorSettings, registry: PrometheusCollectorRegistry,
-                     logger: Logger) async throws {
-        let env = ProcessInfo.processInfo.environment
+    private func serve(client: KubeClient, config: KubeConfig, settings: OperatorSettings, env: [String: String],
+                       registry: PrometheusCollectorRegistry, logger: Logger) async throws {
         let identity = (env["POD_NAME"] ?? ProcessInfo.processInfo.hostName) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let election = settings.leaderElect ? LeaderElector.Configuration(
             namespace: settings.leaseNamespace ?? config.namespace, name: settings.leaseName, identity: identity) : nil

@@ -19,23 +19,7 @@ struct Kubectl {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         kubeconfig = directory.appendingPathComponent("kubeconfig")
-        let authority = server.certificateAuthorityPEM.map { ", certificate-authority-data: \(Data($0.utf8).base64EncodedString())" } ?? ""
-        let text = """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: local
-              cluster: {server: "\(server.baseURL)"\(authority)}
-            contexts:
-            - name: local
-              context: {cluster: local, user: local, namespace: default}
-            current-context: local
-            users:
-            - name: local
-              user: \(server.adminToken.map { "{token: \($0)}" } ?? "{}")
-
-            """
-        try text.write(to: kubeconfig, atomically: true, encoding: .utf8)
+        try server.kubeconfig(name: "local").write(to: kubeconfig, atomically: true, encoding: .utf8)
     }
 
     func clearDiscoveryCache() {

@@ -24,17 +24,9 @@ struct KubectlEndToEndTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    static func kubeconfig(_ server: String) throws -> String {
+    static func kubeconfig(_ server: LocalAPIServer) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("semroute-e2e-\(UUID().uuidString).yaml").path
-        let text = """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: local, cluster: {server: "\(server)"}}]
-        users: [{name: local, user: {}}]
-        contexts: [{name: local, context: {cluster: local, user: local}}]
-        current-context: local
-        """
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try server.kubeconfig(name: "local").write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -42,7 +34,7 @@ struct KubectlEndToEndTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: KubectlEndToEndTests.kubectl), "kubectl is not installed"))
     func applyGetDelete() async throws {
         try await ScenarioHarness.run(controller: true) { h in
-            let config = try Self.kubeconfig(h.server.baseURL)
+            let config = try Self.kubeconfig(h.server)
             defer { try? FileManager.default.removeItem(atPath: config) }
             // kubectl reads YAML 1.1, where the bare key `on` (spec.retry.on) is the boolean true: quote it.
             let text = try String(contentsOf: ControllerFixtures.samplesDirectory.appendingPathComponent("mom.yaml"), encoding: .utf8)
