@@ -77,7 +77,9 @@ struct WorkQueueTests {
             gates["b"]!.open()
             gates["c"]!.open()
         }
-        #expect(started.values == ["a", "b", "c"])
+        // a and b are admitted first (their two workers may start in either order), c only once a finished.
+        #expect(Set(started.values.prefix(2)) == ["a", "b"])
+        #expect(started.values.last == "c" && started.values.count == 3)
     }
 
     @Test("a delayed key runs when the clock reaches its time, not before; an immediate add supersedes it")
