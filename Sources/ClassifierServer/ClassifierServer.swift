@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2
 import Hummingbird
 import Logging
 import Metrics
+import NIOPosix
 import ServiceLifecycle
 
 /// `semroute classifier`: Envoy ext_proc over gRPC, the classify/health HTTP API, the metrics endpoint,
@@ -73,9 +74,10 @@ public final class ClassifierServer: Sendable {
                                      metrics: metrics, logger: logger)
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         transportConfig.rpc.maxRequestPayloadSize = options.maxBodyBytes + (1 << 20)
+        let group = MultiThreadedEventLoopGroup.singleton
         let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: options.host, port: options.grpcPort),
-                                                   transportSecurity: .plaintext, config: transportConfig)
-        grpc = GRPCServerService(server: GRPCServer(transport: transport, services: [service]), logger: logger)
+                                                   transportSecurity: .plaintext, config: transportConfig, eventLoopGroup: group)
+        grpc = GRPCServerService(server: GRPCServer(transport: transport, services: [service]), group: group, logger: logger)
         let boundHTTP = self.boundHTTP
         http = Application(router: ClassifierHTTPAPI.router(store: store, maxBodyBytes: options.maxBodyBytes, metrics: metrics),
                            configuration: .init(address: .hostname(options.host, port: options.httpPort), serverName: "semroute-classifier"),

@@ -25,7 +25,11 @@ struct ExtProcService: Envoy_Service_ExtProc_V3_ExternalProcessor.SimpleServiceP
             for try await message in request {
                 let start = ContinuousClock.now
                 let phase = ExtProcPhase(message)?.rawValue ?? "unknown"
-                let answer = try stream.handle(message)
+                // The encoder and large bodies run on the global pool, never on the connection's event loop
+                // (EventLoopTaskExecutor): milliseconds there would stall every stream of the loop.
+                let answer = stream.runsLong(message)
+                    ? try await withTaskExecutorPreference(globalConcurrentExecutor) { try stream.handle(message) }
+                    : try stream.handle(message)
                 let elapsed = ContinuousClock.now - start
                 metrics.recordRequest(phase: phase, seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
                 if let answer { try await response.write(answer) }

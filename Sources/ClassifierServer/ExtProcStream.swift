@@ -30,6 +30,23 @@ struct ExtProcStream {
         self.logger = logger
     }
 
+    /// Bodies at least this large are handled off the event loop even on a keyword-only route (JSON parse,
+    /// keyword and PII scans are linear in the body: about a millisecond per few hundred KiB).
+    static let longBodyBytes = 64 << 10
+
+    /// Whether answering `message` may take more than microseconds: a request body the encoder will see or a
+    /// large one, or the response body that fills the semantic cache.
+    func runsLong(_ message: Envoy_Service_ExtProc_V3_ProcessingRequest) -> Bool {
+        switch message.request {
+        case .requestBody(let body):
+            !classified && (snapshot.pipeline.usesEncoder || body.body.count >= Self.longBodyBytes)
+        case .responseBody(let body):
+            cacheToken != nil && body.endOfStream
+        default:
+            false
+        }
+    }
+
     /// The answer to one message, or nil when Envoy runs the filter in observability mode (answers ignored).
     /// Throws an `RPCError` only for a message with no phase set, which no answer can match.
     mutating func handle(_ message: Envoy_Service_ExtProc_V3_ProcessingRequest) throws -> Envoy_Service_ExtProc_V3_ProcessingResponse? {
