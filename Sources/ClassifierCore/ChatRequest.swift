@@ -66,16 +66,33 @@ struct ChatRequest {
     /// True for `/v1/chat/completions` and any prefix ending in it (`/openai/v1/chat/completions`),
     /// ignoring a query string or fragment and one trailing slash.
     static func isChatCompletionsPath(_ path: String) -> Bool {
-        var p = Substring(path)
-        if let cut = p.firstIndex(where: { $0 == "?" || $0 == "#" }) { p = p[..<cut] }
-        if p.hasSuffix("/") { p = p.dropLast() }
-        return p.hasSuffix("/v1/chat/completions")
+        // Bytes, not Characters: a path is ASCII, and this runs on every request.
+        var p = path.utf8[...]
+        if let cut = p.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) { p = p[..<cut] }
+        if p.last == UInt8(ascii: "/") { p = p.dropLast() }
+        return p.hasSuffix(Self.chatCompletionsSuffix)
     }
+
+    private static let chatCompletionsSuffix = Array("/v1/chat/completions".utf8)
 
     /// True when a content-type header is absent or names JSON (`application/json`, `…+json`).
     static func isJSONContentType(_ contentType: String?) -> Bool {
         guard let contentType else { return true }
-        let media = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        return media.isEmpty || media == "application/json" || media.hasSuffix("+json")
+        // The media type: up to the first `;`, without spaces or tabs around it, ASCII case-folded.
+        var media = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        while let first = media.first, first == 0x20 || first == 0x09 { media = media.dropFirst() }
+        while let last = media.last, last == 0x20 || last == 0x09 { media = media.dropLast() }
+        let folded = media.map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 0x20 : $0 }
+        return folded.isEmpty || folded == Self.applicationJSON || folded.hasSuffix(Self.plusJSON)
+    }
+
+    private static let applicationJSON = Array("application/json".utf8)
+    private static let plusJSON = Array("+json".utf8)
+}
+
+extension Collection where Element == UInt8 {
+    /// Whether the bytes end with `suffix`.
+    func hasSuffix(_ suffix: [UInt8]) -> Bool {
+        count >= suffix.count && dropFirst(count - suffix.count).elementsEqual(suffix)
     }
 }

@@ -57,21 +57,27 @@ struct KeywordMatcher: Sendable {
     /// Byte search with optional word boundaries (a boundary is a non-alphanumeric ASCII byte or the
     /// text's edge; bytes ≥ 0x80 count as word characters, so `café` does not match inside `cafés`).
     func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in contains(h, n) }
+        }
+    }
+
+    /// `memchr` finds each candidate first byte, `memcmp` checks the rest (both vectorised in libc).
+    private func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = needle.count, h = haystack.count
-        guard n <= h, let first = needle.first else { return false }
+        guard n > 0, n <= h, let hay = haystack.baseAddress, let pin = needle.baseAddress else { return false }
+        let lastStart = h - n
         var i = 0
-        while i <= h - n {
-            if haystack[i] == first {
-                var j = 1
-                while j < n, haystack[i + j] == needle[j] { j += 1 }
-                if j == n {
-                    if !wordBoundary { return true }
-                    let before = i == 0 || !Self.isWordByte(haystack[i - 1]) || !Self.isWordByte(needle[0])
-                    let after = i + n == h || !Self.isWordByte(haystack[i + n]) || !Self.isWordByte(needle[n - 1])
-                    if before && after { return true }
-                }
+        while i <= lastStart {
+            guard let hit = memchr(hay + i, Int32(pin[0]), lastStart - i + 1) else { return false }
+            let at = hay.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if memcmp(hay + at, pin, n) == 0 {
+                if !wordBoundary { return true }
+                let before = at == 0 || !Self.isWordByte(hay[at - 1]) || !Self.isWordByte(pin[0])
+                let after = at + n == h || !Self.isWordByte(hay[at + n]) || !Self.isWordByte(pin[n - 1])
+                if before && after { return true }
             }
-            i += 1
+            i = at + 1
         }
         return false
     }

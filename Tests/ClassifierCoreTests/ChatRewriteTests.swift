@@ -1,3 +1,4 @@
+import Foundation
 import ClassifierConfig
 import Testing
 @testable import ClassifierCore
@@ -37,6 +38,33 @@ struct ChatRewriteTests {
         #expect(p.processRequest(path: "/v1/chat/completions", contentType: "application/json; charset=utf-8",
                                  body: Fixtures.chat("hi", model: "auto")).isRewrite)
         #expect(p.processRequest(path: "/v1/chat/completions", contentType: nil, body: Fixtures.chat("hi")).isRewrite)
+    }
+
+    @Test("content types: JSON media types in any case and spacing are classified; other media types and look-alike paths pass through")
+    func contentTypesAndPaths() throws {
+        let p = try pipeline()
+        for type in ["Application/JSON", "  application/json ; charset=utf-8", "application/vnd.openai+json", "\tapplication/json", ""] {
+            #expect(p.processRequest(path: "/v1/chat/completions", contentType: type, body: Fixtures.chat("hi")).isRewrite, "\(type)")
+        }
+        for type in ["text/plain; charset=utf-8", "application/jsonl", "application/json-seq", "multipart/form-data"] {
+            #expect(reason(p, contentType: type, Fixtures.chat("hi")) == .notJSONContentType, "\(type)")
+        }
+        #expect(Fixtures.rewrite(p, Fixtures.chat("hi"), path: "/v1/chat/completions#top") != nil)
+        for path in ["/v1/chat/completionsx", "/v1/chat/completion", "chat/completions", "/v1/chat/completions/x?a=/v1/chat/completions"] {
+            #expect(reason(p, path: path, Fixtures.chat("hi")) == .notChatCompletions, "\(path)")
+        }
+    }
+
+    @Test("the rewritten body escapes quotes, backslashes and control characters and leaves other text as is")
+    func escapesStrings() throws {
+        let p = try pipeline([Fixtures.rule("code", .init(keywords: .init(any: ["python"])))])
+        let prompt = "python \u{1}bell\u{1F} tab\tquote\"slash\\ é😀 \r\n"
+        let r = try #require(Fixtures.rewrite(p, Fixtures.chat(prompt)))
+        let text = String(decoding: r.body, as: UTF8.self)
+        #expect(text.contains(#"python \u0001bell\u001f tab\tquote\"slash\\ é😀 \r\n"#))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])
+        let content = ((object["messages"] as? [[String: Any]])?.first?["content"]) as? String
+        #expect(content == prompt, "the text round-trips through a JSON parser unchanged")
     }
 
     @Test("the rewrite keeps every other field, its order and number spelling, and fixes content-length")
