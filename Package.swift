@@ -75,7 +75,9 @@ let package = Package(
         // OpenBLAS (Debian: libopenblas-dev) for the encoder's matrix products.
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         // Tokenizer, encoder, signals, decisions, PII, jailbreak, cache. Pure and fast: no I/O beyond loading files.
-        .target(name: "ClassifierCore", dependencies: ["ClassifierConfig", "COpenBLAS"]),
+        .target(name: "ClassifierCore", dependencies: ["ClassifierConfig", "COpenBLAS", "CEncoderKernels"]),
+        // The encoder's int8 matrix products (AVX2), in C for the intrinsics.
+        .target(name: "CEncoderKernels"),
         // ext_proc gRPC + HTTP classify API + metrics + config reload + shadow traffic.
         .target(name: "ClassifierServer", dependencies: [
             "ClassifierConfig", "ClassifierCore",

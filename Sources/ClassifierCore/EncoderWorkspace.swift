@@ -1,3 +1,5 @@
+import CEncoderKernels
+
 /// Scratch buffers for one forward pass, reused across calls (see `MiniLMEncoder`'s pool) so the hot path
 /// allocates nothing. Used by one call at a time: the pool hands each workspace to a single caller.
 final class EncoderWorkspace: @unchecked Sendable {
@@ -18,6 +20,11 @@ final class EncoderWorkspace: @unchecked Sendable {
     private(set) var activations: UnsafeMutablePointer<Float>
     /// [heads, n, n] attention scores for one sequence.
     private(set) var scores: UnsafeMutablePointer<Float>
+    /// [T rounded up to the int8 kernel's row step, I] int16 activations and their per-row scales
+    /// (`EncoderPrecision.int8` only; allocated on first use).
+    private(set) var quantizedActivations: UnsafeMutablePointer<Int16>
+    private(set) var rowScales: UnsafeMutablePointer<Float>
+    private var quantizedCapacity = 0
 
     init(hidden: Int, intermediate: Int, heads: Int) {
         self.hidden = hidden
@@ -25,6 +32,7 @@ final class EncoderWorkspace: @unchecked Sendable {
         self.heads = heads
         states = .allocate(capacity: 1); qkv = .allocate(capacity: 1); context = .allocate(capacity: 1)
         residual = .allocate(capacity: 1); activations = .allocate(capacity: 1); scores = .allocate(capacity: 1)
+        quantizedActivations = .allocate(capacity: 1); rowScales = .allocate(capacity: 1)
     }
 
     deinit { release() }
@@ -48,8 +56,19 @@ final class EncoderWorkspace: @unchecked Sendable {
         }
     }
 
+    /// Makes room for the int8 kernel's scratch for `tokens` rows (rounded up to its row step).
+    func reserveQuantized(tokens: Int) {
+        let step = Int(SR_INT8_ROWS)
+        let rows = (tokens + step - 1) / step * step
+        guard rows > quantizedCapacity else { return }
+        quantizedActivations.deallocate(); rowScales.deallocate()
+        quantizedActivations = .allocate(capacity: rows * max(hidden, intermediate))
+        rowScales = .allocate(capacity: rows)
+        quantizedCapacity = rows
+    }
+
     private func release() {
         states.deallocate(); qkv.deallocate(); context.deallocate(); residual.deallocate(); activations.deallocate()
-        scores.deallocate()
+        scores.deallocate(); quantizedActivations.deallocate(); rowScales.deallocate()
     }
 }

@@ -10,6 +10,7 @@ extension MiniLMEncoder {
         let tokens = lengths.reduce(0, +)
         guard tokens > 0 else { return sequences.map { _ in [Float](repeating: 0, count: hidden) } }
         workspace.reserve(tokens: tokens, longest: lengths.max() ?? 0)
+        if int8Layers != nil { workspace.reserveQuantized(tokens: tokens) }
         let states = workspace.states, qkv = workspace.qkv, context = workspace.context
         let residual = workspace.residual, activations = workspace.activations, scores = workspace.scores
         let t = Int32(tokens), h = Int32(hidden), h3 = Int32(3 * hidden), inter = Int32(intermediate)
@@ -30,10 +31,21 @@ extension MiniLMEncoder {
                                        epsilon: w.layerNormEpsilon)
 
         let scale = 1 / Float(headSize).squareRoot()
-        for layer in w.layers {
+        /// output[tokens, n] = input[tokens, k] · weight (+ output when `accumulate`), in the encoder's precision.
+        func dense(_ input: UnsafePointer<Float>, _ weight: Tensor, _ quantized: QuantizedMatrix?, k: Int32, n: Int32,
+                   into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
+            if let quantized {
+                quantized.multiply(input, rows: tokens, into: output, accumulate: accumulate, workspace: workspace)
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, n, k, 1, input, k, weight.pointer, n, accumulate ? 1 : 0, output, n)
+            }
+        }
+
+        for (index, layer) in w.layers.enumerated() {
+            let int8 = int8Layers?[index]
             // Q, K, V in one product: qkv = states · Wqkv + b (weights stored [in, out]).
             for row in 0..<tokens { (qkv + row * 3 * hidden).update(from: layer.qkvBias.pointer, count: 3 * hidden) }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, h3, h, 1, states, h, layer.qkvWeight.pointer, h3, 1, qkv, h3)
+            dense(states, layer.qkvWeight, int8?.qkv, k: h, n: h3, into: qkv, accumulate: true)
             // Scaled dot-product attention per sequence and head: softmax(Q Kᵀ / √d) V.
             var offset = 0
             for n in lengths {
@@ -53,15 +65,15 @@ extension MiniLMEncoder {
             }
             // Attention output: residual = LayerNorm(states + context · Wo + bo).
             residual.update(from: states, count: tokens * hidden)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, h, h, 1, context, h, layer.outputWeight.pointer, h, 1, residual, h)
+            dense(context, layer.outputWeight, int8?.output, k: h, n: h, into: residual, accumulate: true)
             TensorKernels.addBiasLayerNorm(residual, rows: tokens, columns: hidden, bias: layer.outputBias.pointer,
                                            gamma: layer.attentionNormWeight.pointer, beta: layer.attentionNormBias.pointer,
                                            epsilon: w.layerNormEpsilon)
             // Feed-forward: states = LayerNorm(residual + GELU(residual · W1 + b1) · W2 + b2).
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, inter, h, 1, residual, h, layer.intermediateWeight.pointer, inter, 0, activations, inter)
+            dense(residual, layer.intermediateWeight, int8?.intermediate, k: h, n: inter, into: activations, accumulate: false)
             TensorKernels.addBiasGELU(activations, rows: tokens, bias: layer.intermediateBias.pointer, columns: intermediate)
             states.update(from: residual, count: tokens * hidden)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, h, inter, 1, activations, inter, layer.ffnOutputWeight.pointer, h, 1, states, h)
+            dense(activations, layer.ffnOutputWeight, int8?.ffnOutput, k: inter, n: h, into: states, accumulate: true)
             TensorKernels.addBiasLayerNorm(states, rows: tokens, columns: hidden, bias: layer.ffnOutputBias.pointer,
                                            gamma: layer.outputNormWeight.pointer, beta: layer.outputNormBias.pointer,
                                            epsilon: w.layerNormEpsilon)

@@ -1,3 +1,4 @@
+import CEncoderKernels
 import COpenBLAS
 import Foundation
 import Synchronization
@@ -11,7 +12,19 @@ public final class MiniLMEncoder: TextEncoder {
     /// Sequences longer than this (in tokens, `[CLS]` and `[SEP]` included) are truncated.
     public let maxTokens: Int
     public let tokenizer: WordPieceTokenizer
+    /// How the dense layers multiply (`float32` unless asked otherwise).
+    public let precision: EncoderPrecision
     let weights: BertWeights
+    /// The dense weights quantised for `EncoderPrecision.int8` (nil for float32).
+    let int8Layers: [Int8Layer]?
+
+    /// One layer's four dense matrices, quantised.
+    struct Int8Layer: Sendable {
+        var qkv: QuantizedMatrix
+        var output: QuantizedMatrix
+        var intermediate: QuantizedMatrix
+        var ffnOutput: QuantizedMatrix
+    }
     private let pool = Mutex<[EncoderWorkspace]>([])
     /// Idle workspaces kept for reuse; more concurrent callers get temporary ones.
     private static let pooledWorkspaces = 4
@@ -25,8 +38,8 @@ public final class MiniLMEncoder: TextEncoder {
     public var dimension: Int { weights.hidden }
 
     /// Loads `model.safetensors` and `vocab.txt` from `modelDirectory` (see `ModelLocation`).
-    /// Throws `EncoderError` naming the missing or invalid file.
-    public init(modelDirectory: String, maxTokens: Int = 128) throws {
+    /// Throws `EncoderError` naming the missing or invalid file, or a precision this CPU or model cannot run.
+    public init(modelDirectory: String, maxTokens: Int = 128, precision: EncoderPrecision = .float32) throws {
         let directory = URL(fileURLWithPath: modelDirectory, isDirectory: true)
         let vocabularyPath = directory.appendingPathComponent("vocab.txt").path
         let weightsPath = directory.appendingPathComponent("model.safetensors").path
@@ -39,6 +52,24 @@ public final class MiniLMEncoder: TextEncoder {
             throw EncoderError.invalidFile(path: weightsPath, reason: "maxTokens \(maxTokens) must be between 2 and the model's \(weights.maxPositions) positions")
         }
         self.maxTokens = maxTokens
+        self.precision = precision
+        switch precision {
+        case .float32:
+            int8Layers = nil
+        case .int8:
+            guard precision.isSupported else { throw EncoderError.unsupportedPrecision(precision, reason: "this CPU has no AVX2") }
+            let (h, i) = (weights.hidden, weights.intermediate)
+            guard QuantizedMatrix.fits(rows: h, columns: 3 * h), QuantizedMatrix.fits(rows: i, columns: h),
+                  QuantizedMatrix.fits(rows: h, columns: i) else {
+                throw EncoderError.unsupportedPrecision(precision, reason: "hidden size \(h) and intermediate size \(i) must be even multiples of \(SR_INT8_PANEL)")
+            }
+            int8Layers = weights.layers.map { layer in
+                Int8Layer(qkv: QuantizedMatrix(layer.qkvWeight, rows: h, columns: 3 * h),
+                          output: QuantizedMatrix(layer.outputWeight, rows: h, columns: h),
+                          intermediate: QuantizedMatrix(layer.intermediateWeight, rows: h, columns: i),
+                          ffnOutput: QuantizedMatrix(layer.ffnOutputWeight, rows: i, columns: h))
+            }
+        }
     }
 
     public func embed(_ text: String) -> [Float] {

@@ -15,15 +15,16 @@ struct EncoderBenchmark: ParsableCommand {
     @Option(help: "Untimed warm-up calls per length and thread count.") var warmup = 30
     @Option(help: "Texts per batch for the batch-throughput line (0 skips it).") var batch = 64
     @Option(help: "Concurrent callers (one OpenBLAS thread each) for the saturation line (0 skips it).") var concurrency = 2
+    @Option(help: "Dense-layer precision: float32 or int8 (AVX2; the thread counts then apply to attention only).") var precision: EncoderPrecision = .float32
 
     func run() throws {
         let lengths = try list(tokens, "--tokens")
         let threadCounts = try list(threads, "--threads")
         let directory = ModelLocation.resolve(explicit: modelDir)
         let loadStart = ContinuousClock.now
-        let encoder = try MiniLMEncoder(modelDirectory: directory, maxTokens: max(128, lengths.max() ?? 128))
+        let encoder = try MiniLMEncoder(modelDirectory: directory, maxTokens: max(128, lengths.max() ?? 128), precision: precision)
         let loadSeconds = Measure.seconds(ContinuousClock.now - loadStart)
-        print(String(format: "model %@ loaded in %.2f s; OpenBLAS core %@; OPENBLAS_CORETYPE=%@", directory, loadSeconds,
+        print(String(format: "model %@ loaded in %.2f s; precision %@; OpenBLAS core %@; OPENBLAS_CORETYPE=%@", directory, loadSeconds, precision.rawValue,
                      MiniLMEncoder.blasCoreName, ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)"))
         print(String(format: "peak RSS after load %.1f MiB", Measure.peakRSSMiB()))
 
@@ -89,3 +90,5 @@ struct EncoderBenchmark: ParsableCommand {
         return text
     }
 }
+
+extension EncoderPrecision: ExpressibleByArgument {}

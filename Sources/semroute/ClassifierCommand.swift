@@ -19,6 +19,9 @@ struct ClassifierCommand: AsyncParsableCommand {
     @Option(help: "Folder with the encoder (model.safetensors, vocab.txt). Default: $SEMROUTE_MODEL_DIR or ./models/all-minilm-l6-v2; without it only keyword and safety-pattern signals are available.")
     var modelDir: String?
 
+    @Option(help: "Encoder dense-layer precision: float32 (matches the reference model) or int8 (about 1.7x faster at 32 tokens, embeddings within cosine 0.995 of float32; x86-64 with AVX2).")
+    var encoderPrecision: EncoderPrecision = .float32
+
     @Option(help: "Folder with the trained heads (domain.json, domain.bin). Default: $SEMROUTE_HEADS_DIR or ./heads.")
     var headsDir: String?
 
@@ -74,8 +77,14 @@ struct ClassifierCommand: AsyncParsableCommand {
             logger.warning("no encoder: embedding-based signals unavailable", metadata: ["model.dir": "\(directory)"])
             return nil
         }
-        let encoder = try MiniLMEncoder(modelDirectory: directory)
-        logger.info("encoder loaded", metadata: ["model.dir": "\(directory)"])
+        let encoder: MiniLMEncoder
+        do {
+            encoder = try MiniLMEncoder(modelDirectory: directory, precision: encoderPrecision)
+        } catch let error as EncoderError {
+            if case .unsupportedPrecision = error { throw ValidationError("--encoder-precision: \(error)") }
+            throw error
+        }
+        logger.info("encoder loaded", metadata: ["model.dir": "\(directory)", "encoder.precision": "\(encoderPrecision.rawValue)"])
         return encoder
     }
 
@@ -89,3 +98,5 @@ struct ClassifierCommand: AsyncParsableCommand {
         return try ClassifierHeads(directory: directory)
     }
 }
+
+extension EncoderPrecision: ExpressibleByArgument {}

@@ -1,0 +1,142 @@
+#include "EncoderKernels.h"
+
+#include <math.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// Activations use 14 bits (±8191) so that a k = 1536 dot product of int16 × int8 can never overflow int32:
+// 8191 · 127 · 1536 < 2^31.
+#define SR_ACTIVATION_MAX 8191.0f
+
+int sr_int8_supported(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+void sr_int8_pack(const float *w, int k, int n, int8_t *packed, float *scales) {
+    for (int c = 0; c < n; c++) {
+        float amax = 0;
+        for (int r = 0; r < k; r++) {
+            float v = fabsf(w[(size_t)r * n + c]);
+            if (v > amax) amax = v;
+        }
+        scales[c] = amax > 0 ? amax / 127.0f : 1.0f;
+    }
+    // Panel p, row pair kk: 16 columns × (w[2kk][c], w[2kk+1][c]) — the int16 pairs vpmaddwd multiplies.
+    int pairs = k / 2;
+    for (int p = 0; p < n / SR_INT8_PANEL; p++) {
+        for (int kk = 0; kk < pairs; kk++) {
+            int8_t *out = packed + ((size_t)p * pairs + kk) * 2 * SR_INT8_PANEL;
+            for (int j = 0; j < SR_INT8_PANEL; j++) {
+                int c = p * SR_INT8_PANEL + j;
+                for (int e = 0; e < 2; e++) {
+                    float q = rintf(w[(size_t)(2 * kk + e) * n + c] / scales[c]);
+                    out[2 * j + e] = (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
+                }
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static void quantize_rows(const float *a, int m, int k, int lda, int16_t *q, float *row_scales, int padded_rows) {
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    for (int r = 0; r < m; r++) {
+        const float *row = a + (size_t)r * lda;
+        __m256 vmax = _mm256_setzero_ps();
+        int i = 0;
+        for (; i + 8 <= k; i += 8) vmax = _mm256_max_ps(vmax, _mm256_and_ps(_mm256_loadu_ps(row + i), abs_mask));
+        float lanes[8];
+        _mm256_storeu_ps(lanes, vmax);
+        float amax = 0;
+        for (int j = 0; j < 8; j++) if (lanes[j] > amax) amax = lanes[j];
+        for (; i < k; i++) if (fabsf(row[i]) > amax) amax = fabsf(row[i]);
+        float scale = amax > 0 ? amax / SR_ACTIVATION_MAX : 1.0f;
+        row_scales[r] = scale;
+        const __m256 inverse = _mm256_set1_ps(1.0f / scale);
+        int16_t *out = q + (size_t)r * k;
+        i = 0;
+        for (; i + 16 <= k; i += 16) {
+            __m256i lo = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + i), inverse));
+            __m256i hi = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(row + i + 8), inverse));
+            // packs works per 128-bit lane; the permute puts the 16 values back in order.
+            _mm256_storeu_si256((__m256i *)(out + i), _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi), 0xD8));
+        }
+        for (; i < k; i++) out[i] = (int16_t)lrintf(row[i] / scale);
+    }
+    for (int r = m; r < padded_rows; r++) {
+        memset(q + (size_t)r * k, 0, (size_t)k * sizeof(int16_t));
+        row_scales[r] = 0;
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void gemm_avx2(const float *a, int m, int k, int lda, const int8_t *packed, const float *scales, int n,
+                      float *c, int ldc, int accumulate, int16_t *scratch, float *row_scales) {
+    int padded = (m + SR_INT8_ROWS - 1) / SR_INT8_ROWS * SR_INT8_ROWS;
+    quantize_rows(a, m, k, lda, scratch, row_scales, padded);
+    int pairs = k / 2;
+    for (int p = 0; p < n / SR_INT8_PANEL; p++) {
+        const int8_t *panel = packed + (size_t)p * pairs * 2 * SR_INT8_PANEL;
+        const __m256 s0 = _mm256_loadu_ps(scales + p * SR_INT8_PANEL), s1 = _mm256_loadu_ps(scales + p * SR_INT8_PANEL + 8);
+        for (int r0 = 0; r0 < padded; r0 += SR_INT8_ROWS) {
+            // 6 rows × 16 columns of int32 accumulators: 12 registers, plus 2 for weights and 1 broadcast.
+            __m256i acc00 = _mm256_setzero_si256(), acc01 = _mm256_setzero_si256();
+            __m256i acc10 = _mm256_setzero_si256(), acc11 = _mm256_setzero_si256();
+            __m256i acc20 = _mm256_setzero_si256(), acc21 = _mm256_setzero_si256();
+            __m256i acc30 = _mm256_setzero_si256(), acc31 = _mm256_setzero_si256();
+            __m256i acc40 = _mm256_setzero_si256(), acc41 = _mm256_setzero_si256();
+            __m256i acc50 = _mm256_setzero_si256(), acc51 = _mm256_setzero_si256();
+            const int32_t *a0 = (const int32_t *)(scratch + (size_t)(r0 + 0) * k);
+            const int32_t *a1 = (const int32_t *)(scratch + (size_t)(r0 + 1) * k);
+            const int32_t *a2 = (const int32_t *)(scratch + (size_t)(r0 + 2) * k);
+            const int32_t *a3 = (const int32_t *)(scratch + (size_t)(r0 + 3) * k);
+            const int32_t *a4 = (const int32_t *)(scratch + (size_t)(r0 + 4) * k);
+            const int32_t *a5 = (const int32_t *)(scratch + (size_t)(r0 + 5) * k);
+            const int8_t *wp = panel;
+            for (int kk = 0; kk < pairs; kk++, wp += 2 * SR_INT8_PANEL) {
+                const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)wp));
+                const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wp + 16)));
+                __m256i b;
+#define SR_STEP(i)                                                                      \
+                b = _mm256_set1_epi32(a##i[kk]);                                        \
+                acc##i##0 = _mm256_add_epi32(acc##i##0, _mm256_madd_epi16(b, w0));      \
+                acc##i##1 = _mm256_add_epi32(acc##i##1, _mm256_madd_epi16(b, w1));
+                SR_STEP(0) SR_STEP(1) SR_STEP(2) SR_STEP(3) SR_STEP(4) SR_STEP(5)
+#undef SR_STEP
+            }
+            const __m256i accs[SR_INT8_ROWS][2] = {{acc00, acc01}, {acc10, acc11}, {acc20, acc21},
+                                                   {acc30, acc31}, {acc40, acc41}, {acc50, acc51}};
+            for (int r = 0; r < SR_INT8_ROWS && r0 + r < m; r++) {
+                const __m256 rs = _mm256_set1_ps(row_scales[r0 + r]);
+                float *out = c + (size_t)(r0 + r) * ldc + p * SR_INT8_PANEL;
+                __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(accs[r][0]), _mm256_mul_ps(rs, s0));
+                __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(accs[r][1]), _mm256_mul_ps(rs, s1));
+                if (accumulate) {
+                    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(out));
+                    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(out + 8));
+                }
+                _mm256_storeu_ps(out, v0);
+                _mm256_storeu_ps(out + 8, v1);
+            }
+        }
+    }
+}
+#endif
+
+void sr_int8_gemm(const float *a, int m, int k, int lda, const int8_t *packed, const float *scales, int n,
+                  float *c, int ldc, int accumulate, int16_t *scratch, float *row_scales) {
+#if defined(__x86_64__)
+    gemm_avx2(a, m, k, lda, packed, scales, n, c, ldc, accumulate, scratch, row_scales);
+#else
+    (void)a; (void)m; (void)k; (void)lda; (void)packed; (void)scales; (void)n; (void)c; (void)ldc;
+    (void)accumulate; (void)scratch; (void)row_scales;
+#endif
+}

@@ -1,0 +1,26 @@
+#ifndef SEMROUTE_ENCODER_KERNELS_H
+#define SEMROUTE_ENCODER_KERNELS_H
+// Int8 matrix products for the sentence encoder: weights quantised per output column to int8 once at load,
+// activations per row to int16 on every call, products accumulated exactly in int32 (AVX2 vpmaddwd), then
+// scaled back to float. See docs/classifier.md ("Encoder precision").
+#include <stddef.h>
+#include <stdint.h>
+
+/// Columns per packed panel; `n` must be a multiple of it.
+#define SR_INT8_PANEL 16
+/// Rows per micro-kernel step; the int16 scratch needs room for `m` rounded up to a multiple of it.
+#define SR_INT8_ROWS 6
+
+/// 1 when this CPU runs the int8 kernels (x86-64 with AVX2), else 0.
+int sr_int8_supported(void);
+
+/// Quantises `w` ([k, n] row-major, `k` even, `n` a multiple of SR_INT8_PANEL) into `packed` (k·n bytes) and
+/// `scales` (n floats, one per column).
+void sr_int8_pack(const float *w, int k, int n, int8_t *packed, float *scales);
+
+/// c[m, n] = a[m, k] · W (+ c when `accumulate`), W packed by sr_int8_pack. `scratch` holds
+/// roundup(m, SR_INT8_ROWS)·k int16s and `row_scales` roundup(m, SR_INT8_ROWS) floats.
+void sr_int8_gemm(const float *a, int m, int k, int lda, const int8_t *packed, const float *scales, int n,
+                  float *c, int ldc, int accumulate, int16_t *scratch, float *row_scales);
+
+#endif
