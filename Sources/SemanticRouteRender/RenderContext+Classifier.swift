@@ -34,7 +34,8 @@ extension RenderContext {
         var container = JSONObject([
             ("name", "classifier"),
             ("image", .string(c.image ?? options.classifierImage)),
-            ("args", ["classifier", "--config", .string("\(Self.configDirectory)/\(Self.configFile)")]),
+            ("args", .array(["classifier", "--config", .string("\(Self.configDirectory)/\(Self.configFile)")]
+                            + (c.encoderPrecision == .int8 ? ["--encoder-precision", "int8"] : []))),
             ("ports", [
                 ["name": "grpc", "containerPort": JSONValue(ClassifierPorts.grpc), "protocol": "TCP"],
                 ["name": "http", "containerPort": JSONValue(ClassifierPorts.http), "protocol": "TCP"],

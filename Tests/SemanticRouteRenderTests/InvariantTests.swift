@@ -92,6 +92,20 @@ struct InvariantTests {
         #expect(objects.contains { $0.kind == "PodDisruptionBudget" })
     }
 
+    @Test("encoderPrecision int8 reaches the classifier's arguments; unset or float32 leaves them as they were")
+    func encoderPrecision() throws {
+        func args(_ precision: ClassifierSpec.EncoderPrecision?) throws -> [String] {
+            let objects = Renderer().render(Fixtures.route { $0.classifier = ClassifierSpec(encoderPrecision: precision) })
+            let deployment = try #require(objects.first { $0.kind == "Deployment" })
+            let container = try #require(deployment[path: "spec", "template", "spec", "containers"]?.arrayValue?.first)
+            return container[path: "args"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        let plain = try args(nil)
+        #expect(plain.first == "classifier" && !plain.contains("--encoder-precision"))
+        #expect(try args(.float32) == plain)
+        #expect(try args(.int8) == plain + ["--encoder-precision", "int8"])
+    }
+
     @Test("replicas go to the Deployment; one replica gets no PDB and no HPA")
     func fixedReplicas() throws {
         let one = Renderer().render(Fixtures.route())
