@@ -103,12 +103,16 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
         public var piiEntities: [String]
         public var jailbreakAction: String?
         public var jailbreakThreshold: Double
+        /// `Patterns` (nil: the default) or `Trained`: patterns plus the trained jailbreak head over the
+        /// prompt's embedding (one encoder pass per request).
+        public var jailbreakDetector: String?
         public init(piiAction: String? = nil, piiEntities: [String] = [], jailbreakAction: String? = nil,
-                    jailbreakThreshold: Double = 0.8) {
+                    jailbreakThreshold: Double = 0.8, jailbreakDetector: String? = nil) {
             self.piiAction = piiAction
             self.piiEntities = piiEntities
             self.jailbreakAction = jailbreakAction
             self.jailbreakThreshold = jailbreakThreshold
+            self.jailbreakDetector = jailbreakDetector
         }
     }
 

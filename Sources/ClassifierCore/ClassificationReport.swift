@@ -55,5 +55,7 @@ public struct ClassificationReport: Sendable, Encodable {
         public var score: Double
         /// The pattern families that fired.
         public var patterns: [String]
+        /// P(jailbreak) from the trained head (`detector: Trained` only); `score` is the higher of the two.
+        public var headScore: Double?
     }
 }

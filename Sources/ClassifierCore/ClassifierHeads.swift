@@ -1,19 +1,36 @@
 import Foundation
 
-/// The trained heads the classifier scores embeddings with (today: the domain head), loaded from a
-/// directory holding `domain.json` + `domain.bin` written by `hack/train-domain-head.py`. The repository
+/// The trained heads the classifier scores embeddings with (the domain head, and the jailbreak head when
+/// present), loaded from a directory holding `domain.json` + `domain.bin` written by
+/// `hack/train-domain-head.py` (and `jailbreak.*` by `hack/train-jailbreak-head.py`). The repository
 /// commits them under `heads/`; ``HeadsLocation`` finds that folder.
 public struct ClassifierHeads: Sendable {
     let domain: DomainHead
+    /// The jailbreak head (`jailbreak.json` + `jailbreak.bin`, labels benign and jailbreak), when the folder
+    /// has one; `safety.jailbreak.detector: Trained` needs it.
+    let jailbreak: DomainHead?
 
     /// Loads and checks every head in `directory`. Throws ``HeadsError`` naming the file and the problem.
     public init(directory: String) throws {
         domain = try DomainHead(directory: directory)
+        if FileManager.default.fileExists(atPath: URL(fileURLWithPath: directory).appendingPathComponent("jailbreak.json").path) {
+            let head = try DomainHead(directory: directory, name: "jailbreak")
+            guard head.labels == ["benign", "jailbreak"] else {
+                throw HeadsError(file: "\(directory)/jailbreak.json", reason: "labels are \(head.labels), expected [benign, jailbreak]")
+            }
+            jailbreak = head
+        } else {
+            jailbreak = nil
+        }
     }
 
-    init(domain: DomainHead) {
+    init(domain: DomainHead, jailbreak: DomainHead? = nil) {
         self.domain = domain
+        self.jailbreak = jailbreak
     }
+
+    /// Whether the folder had a jailbreak head.
+    public var hasJailbreakHead: Bool { jailbreak != nil }
 
     /// The domain labels the head predicts (the 14 MMLU-Pro categories).
     public var domainLabels: [String] { domain.labels }

@@ -30,18 +30,20 @@ extension ClassifierPipeline {
         var mark = clock.now
         timings.parseMicros = Self.micros(mark - start)
 
-        let verdict = safetyVerdict(request)
+        let signals = SignalContext(prompt: request.prompt, encoder: encoder, domainHead: domainHead, exampleSets: exampleSets)
+        let verdict = safetyVerdict(request, signals: signals)
         let piiCounts: [ClassificationReport.PIIFinding] = {
             guard let piiDetector else { return [] }
             var counts: [PIIEntity: Int] = [:]
             for text in request.allTexts { for m in piiDetector.find(in: text) { counts[m.entity, default: 0] += 1 } }
             return counts.keys.sorted().map { ClassificationReport.PIIFinding(entity: $0.rawValue, count: counts[$0]!) }
         }()
-        let jailbreak = JailbreakDetector().score(request.userTexts)
+        // The report always shows the pattern score; `verdict` (what blocking used) adds the trained head's.
+        let jailbreak = jailbreakAction == .off ? JailbreakDetector().score(request.userTexts)
+                                                : (verdict.jailbreakScore, verdict.jailbreakFamilies)
         timings.safetyMicros = Self.micros(clock.now - mark)
         mark = clock.now
 
-        let signals = SignalContext(prompt: request.prompt, encoder: encoder, domainHead: domainHead, exampleSets: exampleSets)
         let chosen = decisions.first { $0.condition.holds(signals) }
         // Everything else, eagerly, for the report.
         var domain: ClassificationReport.DomainScore?
@@ -63,7 +65,7 @@ extension ClassifierPipeline {
         return ClassificationReport(
             text: request.prompt,
             signals: .init(keywordMatches: keywordMatches, domain: domain, examples: examples, pii: piiCounts,
-                           jailbreak: .init(score: jailbreak.score, patterns: jailbreak.families),
+                           jailbreak: .init(score: jailbreak.0, patterns: jailbreak.1, headScore: verdict.jailbreakHeadScore),
                            structure: StructureSignals(prompt: request.prompt, userTurns: request.userTexts.count)),
             decision: chosen?.name ?? "default", alias: chosen?.alias ?? config.defaultAlias,
             blocked: verdict.block?.rawValue, redacted: redacted, timings: timings)

@@ -21,10 +21,14 @@ extension ClassifierPipeline {
         var mark = clock.now
         timings.parseMicros = Self.micros(mark - start)
 
-        // Safety first.
+        // Safety first. The signals are shared with the decisions: an embedding the trained jailbreak
+        // detector computed is not computed again.
+        let signals = SignalContext(prompt: request.prompt, encoder: encoder, domainHead: domainHead, exampleSets: exampleSets)
         if piiDetector != nil || jailbreakAction != .off {
-            let verdict = safetyVerdict(request)
-            timings.safetyMicros = Self.micros(clock.now - mark)
+            let verdict = safetyVerdict(request, signals: signals)
+            // The encoder's time is its own stage, wherever it ran.
+            timings.encoderMicros = signals.encoderDuration.map(Self.micros)
+            timings.safetyMicros = max(0, Self.micros(clock.now - mark) - (timings.encoderMicros ?? 0))
             mark = clock.now
             if let block = verdict.block {
                 timings.totalMicros = Self.micros(clock.now - start)
@@ -32,8 +36,8 @@ extension ClassifierPipeline {
             }
         }
 
-        // Decisions.
-        let signals = SignalContext(prompt: request.prompt, encoder: encoder, domainHead: domainHead, exampleSets: exampleSets)
+        // Decisions. (Encoder time spent after this point is taken out of the decision stage below.)
+        let encoderBeforeDecisions = timings.encoderMicros ?? 0
         let chosen = decisions.first { $0.condition.holds(signals) }
         let decisionName = chosen?.name ?? "default"
         let alias = chosen?.alias ?? config.defaultAlias
@@ -47,7 +51,7 @@ extension ClassifierPipeline {
                 if let hit = cache.lookup(embedding, decision: decisionName) {
                     timings.cacheMicros = Self.micros(clock.now - cacheStart)
                     timings.encoderMicros = signals.encoderDuration.map(Self.micros)
-                    timings.decisionMicros = Self.micros(cacheStart - mark) - (timings.encoderMicros ?? 0)
+                    timings.decisionMicros = max(0, Self.micros(cacheStart - mark) - ((timings.encoderMicros ?? 0) - encoderBeforeDecisions))
                     timings.totalMicros = Self.micros(clock.now - start)
                     return .respond(ImmediateReply(
                         status: 200,
@@ -63,7 +67,7 @@ extension ClassifierPipeline {
             timings.decisionMicros = Self.micros(clock.now - mark)
         }
         timings.encoderMicros = signals.encoderDuration.map(Self.micros)
-        if let e = timings.encoderMicros, let d = timings.decisionMicros { timings.decisionMicros = max(0, d - e) }
+        if let e = timings.encoderMicros, let d = timings.decisionMicros { timings.decisionMicros = max(0, d - (e - encoderBeforeDecisions)) }
 
         // Rewrite.
         mark = clock.now
@@ -96,9 +100,11 @@ extension ClassifierPipeline {
         var piiFound: [PIIEntity] = []
         var jailbreakScore: Double = 0
         var jailbreakFamilies: [String] = []
+        /// P(jailbreak) from the trained head, when the route uses it.
+        var jailbreakHeadScore: Double?
     }
 
-    func safetyVerdict(_ request: ChatRequest) -> SafetyVerdict {
+    func safetyVerdict(_ request: ChatRequest, signals: SignalContext) -> SafetyVerdict {
         var verdict = SafetyVerdict()
         if let piiDetector {
             var found = Set<PIIEntity>()
@@ -107,7 +113,14 @@ extension ClassifierPipeline {
             if piiAction == .block, !found.isEmpty { verdict.block = .pii }
         }
         if jailbreakAction != .off {
-            let (score, families) = JailbreakDetector().score(request.userTexts)
+            var (score, families) = JailbreakDetector().score(request.userTexts)
+            // The trained head reads the latest user message (earlier turns were screened when they were sent).
+            if let jailbreakHead, let embedding = signals.embedding(),
+               let index = jailbreakHead.labels.firstIndex(of: "jailbreak") {
+                let p = Double(jailbreakHead.probabilities(embedding: embedding, text: request.prompt)[index])
+                verdict.jailbreakHeadScore = p
+                score = max(score, p)
+            }
             verdict.jailbreakScore = score
             verdict.jailbreakFamilies = families
             if verdict.block == nil, jailbreakAction == .block, score >= jailbreakThreshold { verdict.block = .jailbreak }

@@ -19,6 +19,8 @@ public final class ClassifierPipeline: Sendable {
     let piiAction: SafetyAction
     let jailbreakAction: SafetyAction
     let jailbreakThreshold: Double
+    /// Set for `safety.jailbreakDetector: Trained`: scores the latest user message's embedding.
+    let jailbreakHead: DomainHead?
     let cache: SemanticCache?
 
     enum SafetyAction: String { case block = "Block", redact = "Redact", allow = "Allow", off }
@@ -93,6 +95,18 @@ public final class ClassifierPipeline: Sendable {
             throw ClassifierConfigError(field: "safety.jailbreakThreshold", reason: "must be between 0 and 1 (got \(threshold))")
         }
         self.jailbreakThreshold = threshold
+        switch safety?.jailbreakDetector {
+        case nil, "Patterns":
+            jailbreakHead = nil
+        case "Trained":
+            guard encoder != nil, let head = heads?.jailbreak else {
+                throw ClassifierConfigError(field: "safety.jailbreakDetector",
+                                            reason: "Trained needs the sentence encoder and the jailbreak head (heads/jailbreak.json), but \(encoder == nil ? "no model" : "no jailbreak head") is loaded")
+            }
+            jailbreakHead = jailbreakAction == .off ? nil : head
+        case let other?:
+            throw ClassifierConfigError(field: "safety.jailbreakDetector", reason: "must be Patterns or Trained (got \(other))")
+        }
 
         if let c = config.cache {
             guard encoder != nil else {
@@ -122,8 +136,9 @@ public final class ClassifierPipeline: Sendable {
         return action
     }
 
-    /// True when some decision needs the encoder (domains or examples) or the cache is on.
-    public var usesEncoder: Bool { cache != nil || decisions.contains { $0.condition.usesEmbedding } }
+    /// True when some decision needs the encoder (domains or examples), the cache is on, or the trained
+    /// jailbreak detector is.
+    public var usesEncoder: Bool { cache != nil || jailbreakHead != nil || decisions.contains { $0.condition.usesEmbedding } }
 }
 
 /// The 14 MMLU-Pro categories the domain head predicts.

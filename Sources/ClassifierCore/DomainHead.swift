@@ -1,8 +1,9 @@
 import Foundation
 
-/// The domain signal: two linear heads, one over the sentence embedding and one over hashed word
-/// n-grams (TF-IDF), mixed in logit space and softmaxed. Trained by `hack/train-domain-head.py`, which
-/// documents the data, the label mapping and the feature definition this type mirrors.
+/// A trained text head: two linear heads, one over the sentence embedding and one over hashed word
+/// n-grams (TF-IDF), mixed in logit space and softmaxed. The domain signal's (`domain.*`, trained by
+/// `hack/train-domain-head.py`, which documents the data, the label mapping and the feature definition this
+/// type mirrors) and the jailbreak head's (`jailbreak.*`, `hack/train-jailbreak-head.py`, same features).
 struct DomainHead: Sendable {
     let labels: [String]
     let dimension: Int
@@ -32,11 +33,13 @@ struct DomainHead: Sendable {
         }
     }
 
-    static let format = "semroute.domain-head/v1"
+    /// The formats this loader reads (the same layout; the first name predates the jailbreak head).
+    static let formats = ["semroute.domain-head/v1", "semroute.linear-head/v1"]
 
-    init(directory: String) throws(HeadsError) {
-        let metaPath = URL(fileURLWithPath: directory).appendingPathComponent("domain.json").path
-        let binPath = URL(fileURLWithPath: directory).appendingPathComponent("domain.bin").path
+    /// Loads `<name>.json` and `<name>.bin` from `directory`.
+    init(directory: String, name: String = "domain") throws(HeadsError) {
+        let metaPath = URL(fileURLWithPath: directory).appendingPathComponent("\(name).json").path
+        let binPath = URL(fileURLWithPath: directory).appendingPathComponent("\(name).bin").path
         guard let metaData = FileManager.default.contents(atPath: metaPath) else {
             throw HeadsError(file: metaPath, reason: "not found (the heads are committed under heads/; set --heads-dir or SEMROUTE_HEADS_DIR)")
         }
@@ -44,10 +47,10 @@ struct DomainHead: Sendable {
         do {
             meta = try JSONDecoder().decode(Metadata.self, from: metaData)
         } catch {
-            throw HeadsError(file: metaPath, reason: "not a domain head description: \(error)")
+            throw HeadsError(file: metaPath, reason: "not a head description: \(error)")
         }
-        guard meta.format == Self.format else {
-            throw HeadsError(file: metaPath, reason: "format is \(meta.format), expected \(Self.format)")
+        guard Self.formats.contains(meta.format) else {
+            throw HeadsError(file: metaPath, reason: "format is \(meta.format), expected one of \(Self.formats.joined(separator: ", "))")
         }
         guard meta.ngramHash == "fnv1a32", meta.ngramOrders == [1, 2] else {
             throw HeadsError(file: metaPath, reason: "unsupported n-gram features \(meta.ngramHash) \(meta.ngramOrders)")

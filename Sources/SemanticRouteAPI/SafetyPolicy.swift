@@ -27,11 +27,22 @@ public struct SafetyPolicy: Sendable, Hashable, Codable {
     }
 
     public struct Jailbreak: Sendable, Hashable, Codable {
+        /// How the jailbreak score is computed.
+        public enum Detector: String, Sendable, Hashable, Codable, CaseIterable {
+            /// Phrase patterns only: microseconds, no encoder.
+            case patterns = "Patterns"
+            /// Patterns plus the trained head over the prompt's embedding: one encoder pass per request
+            /// (shared with the decisions that need it).
+            case trained = "Trained"
+        }
+
         public var action: Action
         public var threshold: Double?
-        public init(action: Action, threshold: Double? = nil) {
+        public var detector: Detector?
+        public init(action: Action, threshold: Double? = nil, detector: Detector? = nil) {
             self.action = action
             self.threshold = threshold
+            self.detector = detector
         }
     }
 
@@ -54,6 +65,8 @@ public struct SafetyPolicy: Sendable, Hashable, Codable {
             "jailbreak": .object("Prompt-injection and jailbreak attempts.", required: ["action"], [
                 "action": .string("Block rejects the request (403); Allow only reports it.", enum: [Action.block.rawValue, Action.allow.rawValue]),
                 "threshold": .number("The detector score (0 to 1) at or above which a prompt counts as a jailbreak.", minimum: 0, maximum: 1, default: 0.8),
+                "detector": .string("Patterns scores phrase patterns only (microseconds). Trained also runs the trained jailbreak head on the latest user message's embedding and takes the higher score: better recall, but one encoder pass per request (shared with decisions that need the embedding).",
+                                    enum: Jailbreak.Detector.allCases.map(\.rawValue), default: Jailbreak.Detector.patterns.rawValue),
             ]),
         ])
     }

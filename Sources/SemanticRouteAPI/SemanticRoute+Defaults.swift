@@ -40,6 +40,7 @@ extension SemanticRoute {
             }
             if var jailbreak = safety.jailbreak {
                 jailbreak.threshold = jailbreak.threshold ?? 0.8
+                jailbreak.detector = jailbreak.detector ?? .patterns
                 safety.jailbreak = jailbreak
             }
             r.spec.safety = safety

@@ -135,7 +135,8 @@ extension RenderContext {
         if let s = spec.safety {
             safety = ClassifierConfig.Safety(
                 piiAction: s.pii?.action.rawValue, piiEntities: (s.pii?.entities ?? []).map(\.rawValue),
-                jailbreakAction: s.jailbreak?.action.rawValue, jailbreakThreshold: s.jailbreak?.threshold ?? 0.8)
+                jailbreakAction: s.jailbreak?.action.rawValue, jailbreakThreshold: s.jailbreak?.threshold ?? 0.8,
+                jailbreakDetector: s.jailbreak?.detector == .trained ? SafetyPolicy.Jailbreak.Detector.trained.rawValue : nil)
         }
         var cache: ClassifierConfig.Cache?
         if let c = spec.cache, c.enabled == true {

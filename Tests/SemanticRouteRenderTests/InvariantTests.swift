@@ -142,6 +142,18 @@ struct InvariantTests {
         #expect(config.models == ["MoM", "auto"] && config.defaultAlias == "mom.default" && config.route == "llm/mom")
     }
 
+    @Test("the jailbreak detector reaches the classifier config: Trained as written, Patterns or unset as the default")
+    func jailbreakDetector() throws {
+        func detector(_ d: SafetyPolicy.Jailbreak.Detector?) throws -> String? {
+            let route = Fixtures.route { $0.safety = SafetyPolicy(jailbreak: .init(action: .block, detector: d)) }
+            let map = try #require(Renderer().render(route).first { $0.kind == "ConfigMap" })
+            let config = try JSONParser.parse(try #require(map[path: "data", "config.json"]?.stringValue)).decode(ClassifierConfig.self)
+            return config.safety?.jailbreakDetector
+        }
+        #expect(try detector(.trained) == "Trained")
+        #expect(try detector(.patterns) == nil && detector(nil) == nil)
+    }
+
     @Test("the default rule also matches the virtual model, so fail-open traffic reaches the default targets")
     func defaultRuleTakesVirtualModel() throws {
         let route = try #require(Renderer().render(Fixtures.route()).first { $0.kind == "AIGatewayRoute" })
