@@ -78,12 +78,11 @@ static void quantize_rows(const float *a, int m, int k, int lda, int16_t *q, flo
 }
 
 __attribute__((target("avx2,fma")))
-static void gemm_avx2(const float *a, int m, int k, int lda, const int8_t *packed, const float *scales, int n,
-                      float *c, int ldc, int accumulate, int16_t *scratch, float *row_scales) {
+static void panels_avx2(int m, int k, const int8_t *packed, const float *scales, int panel_begin, int panel_end,
+                        float *c, int ldc, int accumulate, const int16_t *scratch, const float *row_scales) {
     int padded = (m + SR_INT8_ROWS - 1) / SR_INT8_ROWS * SR_INT8_ROWS;
-    quantize_rows(a, m, k, lda, scratch, row_scales, padded);
     int pairs = k / 2;
-    for (int p = 0; p < n / SR_INT8_PANEL; p++) {
+    for (int p = panel_begin; p < panel_end; p++) {
         const int8_t *panel = packed + (size_t)p * pairs * 2 * SR_INT8_PANEL;
         const __m256 s0 = _mm256_loadu_ps(scales + p * SR_INT8_PANEL), s1 = _mm256_loadu_ps(scales + p * SR_INT8_PANEL + 8);
         for (int r0 = 0; r0 < padded; r0 += SR_INT8_ROWS) {
@@ -131,12 +130,26 @@ static void gemm_avx2(const float *a, int m, int k, int lda, const int8_t *packe
 }
 #endif
 
-void sr_int8_gemm(const float *a, int m, int k, int lda, const int8_t *packed, const float *scales, int n,
-                  float *c, int ldc, int accumulate, int16_t *scratch, float *row_scales) {
+void sr_int8_quantize(const float *a, int m, int k, int lda, int16_t *scratch, float *row_scales) {
 #if defined(__x86_64__)
-    gemm_avx2(a, m, k, lda, packed, scales, n, c, ldc, accumulate, scratch, row_scales);
+    quantize_rows(a, m, k, lda, scratch, row_scales, (m + SR_INT8_ROWS - 1) / SR_INT8_ROWS * SR_INT8_ROWS);
 #else
-    (void)a; (void)m; (void)k; (void)lda; (void)packed; (void)scales; (void)n; (void)c; (void)ldc;
+    (void)a; (void)m; (void)k; (void)lda; (void)scratch; (void)row_scales;
+#endif
+}
+
+void sr_int8_gemm_panels(int m, int k, const int8_t *packed, const float *scales, int panel_begin, int panel_end,
+                         float *c, int ldc, int accumulate, const int16_t *scratch, const float *row_scales) {
+#if defined(__x86_64__)
+    panels_avx2(m, k, packed, scales, panel_begin, panel_end, c, ldc, accumulate, scratch, row_scales);
+#else
+    (void)m; (void)k; (void)packed; (void)scales; (void)panel_begin; (void)panel_end; (void)c; (void)ldc;
     (void)accumulate; (void)scratch; (void)row_scales;
 #endif
+}
+
+void sr_int8_gemm(const float *a, int m, int k, int lda, const int8_t *packed, const float *scales, int n,
+                  float *c, int ldc, int accumulate, int16_t *scratch, float *row_scales) {
+    sr_int8_quantize(a, m, k, lda, scratch, row_scales);
+    sr_int8_gemm_panels(m, k, packed, scales, 0, n / SR_INT8_PANEL, c, ldc, accumulate, scratch, row_scales);
 }

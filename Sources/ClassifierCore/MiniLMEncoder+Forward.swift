@@ -31,11 +31,13 @@ extension MiniLMEncoder {
                                        epsilon: w.layerNormEpsilon)
 
         let scale = 1 / Float(headSize).squareRoot()
+        // The int8 products split their columns over as many threads as OpenBLAS would use.
+        let threads = int8Layers == nil ? 1 : Self.blasThreads
         /// output[tokens, n] = input[tokens, k] · weight (+ output when `accumulate`), in the encoder's precision.
         func dense(_ input: UnsafePointer<Float>, _ weight: Tensor, _ quantized: QuantizedMatrix?, k: Int32, n: Int32,
                    into output: UnsafeMutablePointer<Float>, accumulate: Bool) {
             if let quantized {
-                quantized.multiply(input, rows: tokens, into: output, accumulate: accumulate, workspace: workspace)
+                quantized.multiply(input, rows: tokens, into: output, accumulate: accumulate, workspace: workspace, threads: threads)
             } else {
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, t, n, k, 1, input, k, weight.pointer, n, accumulate ? 1 : 0, output, n)
             }

@@ -1,4 +1,5 @@
 import CEncoderKernels
+import Dispatch
 
 /// A `[k, n]` weight matrix quantised for `sr_int8_gemm`: int8 values in the kernel's panel layout and one
 /// float scale per column. Immutable after init.
@@ -28,9 +29,35 @@ final class QuantizedMatrix: @unchecked Sendable {
     }
 
     /// output[m, n] = input[m, k] · self (+ output when `accumulate`); `workspace` provides the int16 scratch.
+    /// With `threads` > 1 the column panels are split between that many threads (as OpenBLAS splits a product).
     func multiply(_ input: UnsafePointer<Float>, rows m: Int, into output: UnsafeMutablePointer<Float>, accumulate: Bool,
-                  workspace: EncoderWorkspace) {
-        sr_int8_gemm(input, Int32(m), Int32(rows), Int32(rows), values, scales, Int32(columns), output, Int32(columns),
-                     accumulate ? 1 : 0, workspace.quantizedActivations, workspace.rowScales)
+                  workspace: EncoderWorkspace, threads: Int = 1) {
+        let panels = columns / Int(SR_INT8_PANEL)
+        let scratch = workspace.quantizedActivations, rowScales = workspace.rowScales
+        // Below ~2 M multiply-adds a thread hand-off costs more than it saves.
+        guard threads > 1, m * rows * columns >= 2_000_000 else {
+            sr_int8_gemm(input, Int32(m), Int32(rows), Int32(rows), values, scales, Int32(columns), output, Int32(columns),
+                         accumulate ? 1 : 0, scratch, rowScales)
+            return
+        }
+        sr_int8_quantize(input, Int32(m), Int32(rows), Int32(rows), scratch, rowScales)
+        let parts = min(threads, panels)
+        let (k, values, scales, ldc) = (Int32(rows), UnsafePointer(values), UnsafePointer(scales), Int32(columns))
+        let shared = SendablePointers(output: output, scratch: UnsafePointer(scratch), rowScales: UnsafePointer(rowScales),
+                                      values: values, scales: scales)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let begin = panels * part / parts, end = panels * (part + 1) / parts
+            sr_int8_gemm_panels(Int32(m), k, shared.values, shared.scales, Int32(begin), Int32(end), shared.output, ldc,
+                                accumulate ? 1 : 0, shared.scratch, shared.rowScales)
+        }
+    }
+
+    /// The buffers one product's threads share: each writes only its own columns of `output`.
+    private struct SendablePointers: @unchecked Sendable {
+        let output: UnsafeMutablePointer<Float>
+        let scratch: UnsafePointer<Int16>
+        let rowScales: UnsafePointer<Float>
+        let values: UnsafePointer<Int8>
+        let scales: UnsafePointer<Float>
     }
 }

@@ -23,12 +23,13 @@ struct ExtProcBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrent streams for the throughput line.") var concurrency = 32
     @Option(help: "Streams in the throughput run.") var throughputRequests = 2000
     @Flag(help: "Keyword-only route (no encoder): measures ext_proc around a microsecond pipeline.") var keywordOnly = false
+    @Option(help: "Encoder dense-layer precision: float32 or int8.") var precision: EncoderPrecision = .float32
 
     func run() async throws {
         let lengths = tokens.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !lengths.isEmpty, lengths.allSatisfy({ $0 > 2 }) else { throw ValidationError("--tokens: comma-separated lengths above 2") }
         let directory = ModelLocation.resolve(explicit: modelDir)
-        let encoder = try MiniLMEncoder(modelDirectory: directory, maxTokens: max(128, lengths.max() ?? 128))
+        let encoder = try MiniLMEncoder(modelDirectory: directory, maxTokens: max(128, lengths.max() ?? 128), precision: precision)
         MiniLMEncoder.setBLASThreads(1)
 
         let config = ClassifierConfig(
@@ -59,7 +60,7 @@ struct ExtProcBenchmark: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let port = try await server.ports().grpc
-            print("ext_proc over loopback gRPC, \(keywordOnly ? "keyword-only route" : "examples route (encoder on every request)"), 1 OpenBLAS thread")
+            print("ext_proc over loopback gRPC, \(keywordOnly ? "keyword-only route" : "examples route (encoder on every request, \(precision.rawValue))"), 1 OpenBLAS thread")
             // The client plays Envoy, whose ext_proc client runs on its worker's event loop: keep the client's
             // tasks on NIO's loops too, so what is measured is the server, not the client's thread hops.
             try await withTaskExecutorPreference(EventLoopTaskExecutor(group: .singletonMultiThreadedEventLoopGroup)) {

@@ -93,6 +93,30 @@ struct EncoderInt8Tests {
             #expect((error / norm).squareRoot() < 0.01, "relative error, accumulate \(accumulate)")
         }
     }
+
+    @Test("split over threads, the product is bit-for-bit the single-threaded one")
+    func threadedKernel() throws {
+        try #require(EncoderPrecision.int8.isSupported, "this CPU has no AVX2")
+        let (m, k, n) = (45, 256, 192)  // 2.2 M multiply-adds: above the threading cut-off
+        var generator = SplitMix(seed: 7)
+        let a = (0..<(m * k)).map { _ in generator.float() * 4 - 2 }
+        let w = (0..<(k * n)).map { _ in generator.float() * 0.2 - 0.1 }
+        let weights = w.withUnsafeBufferPointer { QuantizedMatrix(Tensor(pointer: $0.baseAddress!, count: k * n), rows: k, columns: n) }
+        let workspace = EncoderWorkspace(hidden: k, intermediate: k, heads: 1)
+        workspace.reserveQuantized(tokens: m)
+        func product(threads: Int) -> [Float] {
+            var c = [Float](repeating: 1, count: m * n)
+            a.withUnsafeBufferPointer { input in
+                c.withUnsafeMutableBufferPointer {
+                    weights.multiply(input.baseAddress!, rows: m, into: $0.baseAddress!, accumulate: true, workspace: workspace, threads: threads)
+                }
+            }
+            return c
+        }
+        let single = product(threads: 1)
+        #expect(product(threads: 2) == single)
+        #expect(product(threads: 5) == single, "uneven panel split")
+    }
 }
 
 /// A small deterministic generator for test data.

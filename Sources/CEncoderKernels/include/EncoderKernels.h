@@ -20,7 +20,16 @@ void sr_int8_pack(const float *w, int k, int n, int8_t *packed, float *scales);
 
 /// c[m, n] = a[m, k] · W (+ c when `accumulate`), W packed by sr_int8_pack. `scratch` holds
 /// roundup(m, SR_INT8_ROWS)·k int16s and `row_scales` roundup(m, SR_INT8_ROWS) floats.
+/// Equivalent to sr_int8_quantize, then sr_int8_gemm_panels over all n / SR_INT8_PANEL panels.
 void sr_int8_gemm(const float *a, int m, int k, int lda, const int8_t *packed, const float *scales, int n,
                   float *c, int ldc, int accumulate, int16_t *scratch, float *row_scales);
+
+/// The first half of sr_int8_gemm: a[m, k] into int16 `scratch` with one scale per row (rows padded with zeros).
+void sr_int8_quantize(const float *a, int m, int k, int lda, int16_t *scratch, float *row_scales);
+
+/// The second half, for panels [panel_begin, panel_end) only (columns 16·begin ..< 16·end): threads may run
+/// disjoint panel ranges at once over the same quantised activations.
+void sr_int8_gemm_panels(int m, int k, const int8_t *packed, const float *scales, int panel_begin, int panel_end,
+                         float *c, int ldc, int accumulate, const int16_t *scratch, const float *row_scales);
 
 #endif
