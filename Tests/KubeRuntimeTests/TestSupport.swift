@@ -121,6 +121,15 @@ final class Recorder<Value: Sendable>: Sendable {
             if now { c.resume() }
         }
     }
+
+    /// Returns once the recorded values satisfy `condition` (checked again after every append).
+    func waitUntil(_ condition: ([Value]) -> Bool) async {
+        while true {
+            let snapshot = values
+            if condition(snapshot) { return }
+            await waitFor(snapshot.count + 1)
+        }
+    }
 }
 
 /// A gate a task waits at until the test opens it.
