@@ -85,7 +85,10 @@ struct ControllerTests {
     func errorPolicy() async throws {
         let clock = ManualClock()
         let source = ScriptedSource()
-        source.enqueueList([object("p1", rv: 1, generation: 1)], resourceVersion: "1")
+        // p1 arrives by the watch, not the list: a listed object is enqueued both by the startup pass over
+        // the store and by its list event, and when that event is consumed late the second enqueue cuts p1's
+        // backoff short, so the test's wait for the 5 s backoff timer never returned (seen once in CI).
+        source.enqueueList([], resourceVersion: "1")
         let watch = source.enqueueOpenWatch()
         let primary = Informer(resource: Self.routes, source: source, clock: RuntimeClock(clock), logger: testLogger)
         let calls = Recorder<(name: String, failures: Int)>()
@@ -113,6 +116,7 @@ struct ControllerTests {
         }
         queueRef.withLock { $0 = controller.queue }
         try await run([], controller: controller, informers: [primary]) {
+            watch.yield(event(.added, object("p1", rv: 1, generation: 1)))
             await calls.waitFor(1)
             await clock.waitForSleeper(until: .init(offset: .seconds(5)))
             clock.advance(by: .seconds(5))
