@@ -29,9 +29,6 @@ public struct ClassifierHeads: Sendable {
         self.jailbreak = jailbreak
     }
 
-    /// Whether the folder had a jailbreak head.
-    public var hasJailbreakHead: Bool { jailbreak != nil }
-
     /// The domain labels the head predicts (the 14 MMLU-Pro categories).
     public var domainLabels: [String] { domain.labels }
 

@@ -38,10 +38,12 @@ extension ClassifierPipeline {
             for text in request.allTexts { for m in piiDetector.find(in: text) { counts[m.entity, default: 0] += 1 } }
             return counts.keys.sorted().map { ClassificationReport.PIIFinding(entity: $0.rawValue, count: counts[$0]!) }
         }()
-        // The report always shows the pattern score; `verdict` (what blocking used) adds the trained head's.
+        // With jailbreak detection off the report still shows the pattern score; on, it shows what blocking used.
         let jailbreak = jailbreakAction == .off ? JailbreakDetector().score(request.userTexts)
                                                 : (verdict.jailbreakScore, verdict.jailbreakFamilies)
-        timings.safetyMicros = Self.micros(clock.now - mark)
+        // The encoder is its own stage, whether the trained jailbreak head or a decision ran it.
+        let encoderInSafety = signals.encoderDuration.map(Self.micros) ?? 0
+        timings.safetyMicros = max(0, Self.micros(clock.now - mark) - encoderInSafety)
         mark = clock.now
 
         let chosen = decisions.first { $0.condition.holds(signals) }
@@ -58,7 +60,7 @@ extension ClassifierPipeline {
         }
         let keywordMatches = decisions.filter { $0.condition.anyKeywordMatches(signals.prompt) }.map(\.name)
         timings.encoderMicros = signals.encoderDuration.map(Self.micros)
-        timings.decisionMicros = max(0, Self.micros(clock.now - mark) - (timings.encoderMicros ?? 0))
+        timings.decisionMicros = max(0, Self.micros(clock.now - mark) - ((timings.encoderMicros ?? 0) - encoderInSafety))
         timings.totalMicros = Self.micros(clock.now - start)
 
         let redacted = piiAction == .redact ? verdict.piiFound.map(\.rawValue) : []
