@@ -1,7 +1,6 @@
 #include "EncoderKernels.h"
 
 #include <math.h>
-#include <string.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -46,7 +45,7 @@ void sr_int8_pack(const float *w, int k, int n, int8_t *packed, float *scales) {
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma")))
-static void quantize_rows(const float *a, int m, int k, int lda, int16_t *q, float *row_scales, int padded_rows) {
+static void quantize_rows(const float *a, int m, int k, int lda, int16_t *q, float *row_scales) {
     const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
     for (int r = 0; r < m; r++) {
         const float *row = a + (size_t)r * lda;
@@ -71,59 +70,76 @@ static void quantize_rows(const float *a, int m, int k, int lda, int16_t *q, flo
         }
         for (; i < k; i++) out[i] = (int16_t)lrintf(row[i] / scale);
     }
-    for (int r = m; r < padded_rows; r++) {
-        memset(q + (size_t)r * k, 0, (size_t)k * sizeof(int16_t));
-        row_scales[r] = 0;
+}
+
+#define SR_INLINE __attribute__((always_inline, target("avx2,fma"))) static inline
+
+/// c[0 ..< R, 0 ..< 16] = a[0 ..< R] · panel for R ≤ SR_INT8_ROWS rows (a constant once inlined, so the
+/// accumulators stay in registers): 2R int32 accumulators, plus 2 registers of weights and 1 broadcast.
+SR_INLINE void panel_tile(const int R, int k, const int8_t *panel, const int16_t *a, const __m256 s0, const __m256 s1,
+                          const float *row_scales, float *c, int ldc, int accumulate) {
+    __m256i acc[SR_INT8_ROWS][2];
+    const int32_t *rows[SR_INT8_ROWS];
+    for (int r = 0; r < R; r++) {
+        acc[r][0] = acc[r][1] = _mm256_setzero_si256();
+        rows[r] = (const int32_t *)(a + (size_t)r * k);
     }
+    const int pairs = k / 2;
+    const int8_t *wp = panel;
+    for (int kk = 0; kk < pairs; kk++, wp += 2 * SR_INT8_PANEL) {
+        const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)wp));
+        const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wp + 16)));
+        for (int r = 0; r < R; r++) {
+            const __m256i b = _mm256_set1_epi32(rows[r][kk]);  // the row's int16 pair (a[2kk], a[2kk+1])
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(b, w0));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(b, w1));
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        const __m256 rs = _mm256_set1_ps(row_scales[r]);
+        float *out = c + (size_t)r * ldc;
+        __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][0]), _mm256_mul_ps(rs, s0));
+        __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[r][1]), _mm256_mul_ps(rs, s1));
+        if (accumulate) {
+            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(out));
+            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(out + 8));
+        }
+        _mm256_storeu_ps(out, v0);
+        _mm256_storeu_ps(out + 8, v1);
+    }
+}
+
+/// Rows of activations the kernel streams per pass over the panels: about 128 KiB of int16 (a quarter of L2), so
+/// a batch of thousands of tokens does not re-read megabytes from L3 for every 16 columns. A multiple of 6.
+static int row_chunk(int k) {
+    int rows = 65536 / k / SR_INT8_ROWS * SR_INT8_ROWS;
+    return rows < SR_INT8_ROWS ? SR_INT8_ROWS : rows;
 }
 
 __attribute__((target("avx2,fma")))
 static void panels_avx2(int m, int k, const int8_t *packed, const float *scales, int panel_begin, int panel_end,
                         float *c, int ldc, int accumulate, const int16_t *scratch, const float *row_scales) {
-    int padded = (m + SR_INT8_ROWS - 1) / SR_INT8_ROWS * SR_INT8_ROWS;
-    int pairs = k / 2;
-    for (int p = panel_begin; p < panel_end; p++) {
-        const int8_t *panel = packed + (size_t)p * pairs * 2 * SR_INT8_PANEL;
-        const __m256 s0 = _mm256_loadu_ps(scales + p * SR_INT8_PANEL), s1 = _mm256_loadu_ps(scales + p * SR_INT8_PANEL + 8);
-        for (int r0 = 0; r0 < padded; r0 += SR_INT8_ROWS) {
-            // 6 rows × 16 columns of int32 accumulators: 12 registers, plus 2 for weights and 1 broadcast.
-            __m256i acc00 = _mm256_setzero_si256(), acc01 = _mm256_setzero_si256();
-            __m256i acc10 = _mm256_setzero_si256(), acc11 = _mm256_setzero_si256();
-            __m256i acc20 = _mm256_setzero_si256(), acc21 = _mm256_setzero_si256();
-            __m256i acc30 = _mm256_setzero_si256(), acc31 = _mm256_setzero_si256();
-            __m256i acc40 = _mm256_setzero_si256(), acc41 = _mm256_setzero_si256();
-            __m256i acc50 = _mm256_setzero_si256(), acc51 = _mm256_setzero_si256();
-            const int32_t *a0 = (const int32_t *)(scratch + (size_t)(r0 + 0) * k);
-            const int32_t *a1 = (const int32_t *)(scratch + (size_t)(r0 + 1) * k);
-            const int32_t *a2 = (const int32_t *)(scratch + (size_t)(r0 + 2) * k);
-            const int32_t *a3 = (const int32_t *)(scratch + (size_t)(r0 + 3) * k);
-            const int32_t *a4 = (const int32_t *)(scratch + (size_t)(r0 + 4) * k);
-            const int32_t *a5 = (const int32_t *)(scratch + (size_t)(r0 + 5) * k);
-            const int8_t *wp = panel;
-            for (int kk = 0; kk < pairs; kk++, wp += 2 * SR_INT8_PANEL) {
-                const __m256i w0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)wp));
-                const __m256i w1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(wp + 16)));
-                __m256i b;
-#define SR_STEP(i)                                                                      \
-                b = _mm256_set1_epi32(a##i[kk]);                                        \
-                acc##i##0 = _mm256_add_epi32(acc##i##0, _mm256_madd_epi16(b, w0));      \
-                acc##i##1 = _mm256_add_epi32(acc##i##1, _mm256_madd_epi16(b, w1));
-                SR_STEP(0) SR_STEP(1) SR_STEP(2) SR_STEP(3) SR_STEP(4) SR_STEP(5)
-#undef SR_STEP
-            }
-            const __m256i accs[SR_INT8_ROWS][2] = {{acc00, acc01}, {acc10, acc11}, {acc20, acc21},
-                                                   {acc30, acc31}, {acc40, acc41}, {acc50, acc51}};
-            for (int r = 0; r < SR_INT8_ROWS && r0 + r < m; r++) {
-                const __m256 rs = _mm256_set1_ps(row_scales[r0 + r]);
-                float *out = c + (size_t)(r0 + r) * ldc + p * SR_INT8_PANEL;
-                __m256 v0 = _mm256_mul_ps(_mm256_cvtepi32_ps(accs[r][0]), _mm256_mul_ps(rs, s0));
-                __m256 v1 = _mm256_mul_ps(_mm256_cvtepi32_ps(accs[r][1]), _mm256_mul_ps(rs, s1));
-                if (accumulate) {
-                    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(out));
-                    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(out + 8));
-                }
-                _mm256_storeu_ps(out, v0);
-                _mm256_storeu_ps(out + 8, v1);
+    const int pairs = k / 2, chunk = row_chunk(k);
+    for (int first = 0; first < m; first += chunk) {
+        const int last = first + chunk < m ? first + chunk : m;
+        for (int p = panel_begin; p < panel_end; p++) {
+            const int8_t *panel = packed + (size_t)p * pairs * 2 * SR_INT8_PANEL;
+            const __m256 s0 = _mm256_loadu_ps(scales + p * SR_INT8_PANEL), s1 = _mm256_loadu_ps(scales + p * SR_INT8_PANEL + 8);
+            float *cp = c + p * SR_INT8_PANEL;
+            int r0 = first;
+            for (; r0 + SR_INT8_ROWS <= last; r0 += SR_INT8_ROWS)
+                panel_tile(SR_INT8_ROWS, k, panel, scratch + (size_t)r0 * k, s0, s1, row_scales + r0, cp + (size_t)r0 * ldc, ldc, accumulate);
+            // The last m mod 6 rows in a tile of their own height: no padding rows are multiplied.
+            const int16_t *a = scratch + (size_t)r0 * k;
+            const float *rs = row_scales + r0;
+            float *out = cp + (size_t)r0 * ldc;
+            switch (last - r0) {
+            case 1: panel_tile(1, k, panel, a, s0, s1, rs, out, ldc, accumulate); break;
+            case 2: panel_tile(2, k, panel, a, s0, s1, rs, out, ldc, accumulate); break;
+            case 3: panel_tile(3, k, panel, a, s0, s1, rs, out, ldc, accumulate); break;
+            case 4: panel_tile(4, k, panel, a, s0, s1, rs, out, ldc, accumulate); break;
+            case 5: panel_tile(5, k, panel, a, s0, s1, rs, out, ldc, accumulate); break;
+            default: break;
             }
         }
     }
@@ -132,7 +148,7 @@ static void panels_avx2(int m, int k, const int8_t *packed, const float *scales,
 
 void sr_int8_quantize(const float *a, int m, int k, int lda, int16_t *scratch, float *row_scales) {
 #if defined(__x86_64__)
-    quantize_rows(a, m, k, lda, scratch, row_scales, (m + SR_INT8_ROWS - 1) / SR_INT8_ROWS * SR_INT8_ROWS);
+    quantize_rows(a, m, k, lda, scratch, row_scales);
 #else
     (void)a; (void)m; (void)k; (void)lda; (void)scratch; (void)row_scales;
 #endif

@@ -18,9 +18,9 @@ final class EncoderWorkspace: @unchecked Sendable {
     private(set) var residual: UnsafeMutablePointer<Float>
     /// [T, I] feed-forward activations.
     private(set) var activations: UnsafeMutablePointer<Float>
-    /// [heads, n, n] attention scores for one sequence.
+    /// [heads, n, n] attention scores for one sequence (OpenBLAS), or the attention kernel's scratch.
     private(set) var scores: UnsafeMutablePointer<Float>
-    /// [T rounded up to the int8 kernel's row step, I] int16 activations and their per-row scales
+    /// [T, I] int16 activations and their per-row scales
     /// (`EncoderPrecision.int8` only; allocated on first use).
     private(set) var quantizedActivations: UnsafeMutablePointer<Int16>
     private(set) var rowScales: UnsafeMutablePointer<Float>
@@ -51,15 +51,14 @@ final class EncoderWorkspace: @unchecked Sendable {
         }
         if longest > sequenceCapacity {
             scores.deallocate()
-            scores = .allocate(capacity: heads * longest * longest)
+            let kernelScratch = sr_attention_scratch_count(Int32(longest), Int32(hidden / heads))
+            scores = .allocate(capacity: max(heads * longest * longest, kernelScratch))
             sequenceCapacity = longest
         }
     }
 
-    /// Makes room for the int8 kernel's scratch for `tokens` rows (rounded up to its row step).
-    func reserveQuantized(tokens: Int) {
-        let step = Int(SR_INT8_ROWS)
-        let rows = (tokens + step - 1) / step * step
+    /// Makes room for the int8 kernel's scratch for `tokens` rows.
+    func reserveQuantized(tokens rows: Int) {
         guard rows > quantizedCapacity else { return }
         quantizedActivations.deallocate(); rowScales.deallocate()
         quantizedActivations = .allocate(capacity: rows * max(hidden, intermediate))

@@ -1,3 +1,4 @@
+import CEncoderKernels
 import COpenBLAS
 
 extension MiniLMEncoder {
@@ -31,6 +32,7 @@ extension MiniLMEncoder {
                                        epsilon: w.layerNormEpsilon)
 
         let scale = 1 / Float(headSize).squareRoot()
+        let fmaKernels = self.fmaKernels
         // The int8 products split their columns over as many threads as OpenBLAS would use.
         let threads = int8Layers == nil ? 1 : Self.blasThreads
         /// output[tokens, n] = input[tokens, k] · weight (+ output when `accumulate`), in the encoder's precision.
@@ -48,22 +50,28 @@ extension MiniLMEncoder {
             // Q, K, V in one product: qkv = states · Wqkv + b (weights stored [in, out]).
             for row in 0..<tokens { (qkv + row * 3 * hidden).update(from: layer.qkvBias.pointer, count: 3 * hidden) }
             dense(states, layer.qkvWeight, int8?.qkv, k: h, n: h3, into: qkv, accumulate: true)
-            // Scaled dot-product attention per sequence and head: softmax(Q Kᵀ / √d) V.
+            // Scaled dot-product attention per sequence and head: softmax(Q Kᵀ / √d) V (all heads in one C
+            // kernel call, else two OpenBLAS products per head).
             var offset = 0
             for n in lengths {
+                let sequence = qkv + offset * 3 * hidden, output = context + offset * hidden
+                offset += n
+                if fmaKernels {
+                    sr_attention(sequence, Int32(n), h, Int32(heads), scale, scores, output, h)
+                    continue
+                }
                 let n32 = Int32(n)
                 for head in 0..<heads {
-                    let q = qkv + offset * 3 * hidden + head * headSize
+                    let q = sequence + head * headSize
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n32, n32, Int32(headSize), scale,
                                 q, h3, q + hidden, h3, 0, scores + head * n * n, n32)
                 }
                 TensorKernels.softmaxRows(scores, rows: heads * n, columns: n)
                 for head in 0..<heads {
-                    let v = qkv + offset * 3 * hidden + 2 * hidden + head * headSize
+                    let v = sequence + 2 * hidden + head * headSize
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n32, Int32(headSize), n32, 1,
-                                scores + head * n * n, n32, v, h3, 0, context + offset * hidden + head * headSize, h)
+                                scores + head * n * n, n32, v, h3, 0, output + head * headSize, h)
                 }
-                offset += n
             }
             // Attention output: residual = LayerNorm(states + context · Wo + bo).
             residual.update(from: states, count: tokens * hidden)
@@ -73,7 +81,11 @@ extension MiniLMEncoder {
                                            epsilon: w.layerNormEpsilon)
             // Feed-forward: states = LayerNorm(residual + GELU(residual · W1 + b1) · W2 + b2).
             dense(residual, layer.intermediateWeight, int8?.intermediate, k: h, n: inter, into: activations, accumulate: false)
-            TensorKernels.addBiasGELU(activations, rows: tokens, bias: layer.intermediateBias.pointer, columns: intermediate)
+            if fmaKernels {
+                sr_bias_gelu(activations, t, inter, layer.intermediateBias.pointer)
+            } else {
+                TensorKernels.addBiasGELU(activations, rows: tokens, bias: layer.intermediateBias.pointer, columns: intermediate)
+            }
             states.update(from: residual, count: tokens * hidden)
             dense(activations, layer.ffnOutputWeight, int8?.ffnOutput, k: inter, n: h, into: states, accumulate: true)
             TensorKernels.addBiasLayerNorm(states, rows: tokens, columns: hidden, bias: layer.ffnOutputBias.pointer,

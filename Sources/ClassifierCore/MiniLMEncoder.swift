@@ -17,6 +17,9 @@ public final class MiniLMEncoder: TextEncoder {
     let weights: BertWeights
     /// The dense weights quantised for `EncoderPrecision.int8` (nil for float32).
     let int8Layers: [Int8Layer]?
+    /// Whether attention and GELU run in the C kernels built for AVX2 + FMA (`sr_attention`, `sr_bias_gelu`)
+    /// rather than OpenBLAS per head and the portable `TensorKernels`; both compute the same functions in float32.
+    let fmaKernels: Bool
 
     /// One layer's four dense matrices, quantised.
     struct Int8Layer: Sendable {
@@ -39,7 +42,12 @@ public final class MiniLMEncoder: TextEncoder {
 
     /// Loads `model.safetensors` and `vocab.txt` from `modelDirectory` (see `ModelLocation`).
     /// Throws `EncoderError` naming the missing or invalid file, or a precision this CPU or model cannot run.
-    public init(modelDirectory: String, maxTokens: Int = 128, precision: EncoderPrecision = .float32) throws {
+    /// `portableKernels` forces the portable attention and GELU even where the C kernels run (tests compare both).
+    public convenience init(modelDirectory: String, maxTokens: Int = 128, precision: EncoderPrecision = .float32) throws {
+        try self.init(modelDirectory: modelDirectory, maxTokens: maxTokens, precision: precision, portableKernels: false)
+    }
+
+    init(modelDirectory: String, maxTokens: Int, precision: EncoderPrecision, portableKernels: Bool) throws {
         let directory = URL(fileURLWithPath: modelDirectory, isDirectory: true)
         let vocabularyPath = directory.appendingPathComponent("vocab.txt").path
         let weightsPath = directory.appendingPathComponent("model.safetensors").path
@@ -53,6 +61,7 @@ public final class MiniLMEncoder: TextEncoder {
         }
         self.maxTokens = maxTokens
         self.precision = precision
+        fmaKernels = !portableKernels && sr_fma_kernels_supported() != 0 && weights.headSize % 8 == 0
         switch precision {
         case .float32:
             int8Layers = nil

@@ -1,5 +1,7 @@
-/// Element-wise kernels for the encoder (the matrix products go to CBLAS). Written as plain loops over raw
-/// buffers so the compiler vectorises them; reductions use explicit SIMD accumulators.
+/// Element-wise kernels for the encoder (the matrix products go to CBLAS or the int8 kernel). Written as plain
+/// loops over raw buffers so the compiler vectorises them; reductions use explicit SIMD accumulators. These are
+/// the portable versions: on CPUs with AVX2 and FMA the encoder runs GELU and attention in C instead
+/// (`MiniLMEncoder.fmaKernels`), because Swift code is compiled for baseline x86-64.
 enum TensorKernels {
     typealias Vector = SIMD16<Float>
     static let width = Vector.scalarCount

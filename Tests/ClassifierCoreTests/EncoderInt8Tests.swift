@@ -65,11 +65,13 @@ struct EncoderInt8Tests {
         }
     }
 
+    /// (m, k): every remainder of the 6-row tile at k = 64, and at k = 1536 rows in three passes of the kernel's
+    /// 42-row chunks (42 + 42 + 16).
     @Test("the kernel computes a[m,k]·W (+c) for any row count, within int8 rounding of the float product",
-          arguments: [1, 5, 6, 7, 32, 45])
-    func kernel(rows m: Int) throws {
+          arguments: [(1, 64), (2, 64), (3, 64), (4, 64), (5, 64), (6, 64), (7, 64), (10, 64), (11, 64), (32, 64), (45, 64), (100, 1536)])
+    func kernel(shape: (rows: Int, depth: Int)) throws {
         try #require(EncoderPrecision.int8.isSupported, "this CPU has no AVX2")
-        let (k, n) = (64, 32)
+        let (m, k, n) = (shape.rows, shape.depth, 32)
         var generator = SplitMix(seed: UInt64(m))
         let a = (0..<(m * k)).map { _ in generator.float() * 4 - 2 }
         let w = (0..<(k * n)).map { _ in generator.float() * 0.2 - 0.1 }
@@ -80,10 +82,12 @@ struct EncoderInt8Tests {
         let workspace = EncoderWorkspace(hidden: k, intermediate: k, heads: 1)
         workspace.reserveQuantized(tokens: m)
         for accumulate in [false, true] {
-            var c = start
+            // One row more than the product: the last rows run in a shorter tile and must not spill past m.
+            var c = start + [Float](repeating: 7, count: n)
             a.withUnsafeBufferPointer { input in
                 c.withUnsafeMutableBufferPointer { weights.multiply(input.baseAddress!, rows: m, into: $0.baseAddress!, accumulate: accumulate, workspace: workspace) }
             }
+            #expect(c[(m * n)...].allSatisfy { $0 == 7 }, "a row past m was written")
             var error: Float = 0, norm: Float = 0
             for i in 0..<(m * n) {
                 let expected = exact[i] + (accumulate ? start[i] : 0)
