@@ -176,6 +176,7 @@ static void attention_avx2(const float *qkv, int n, int hidden, int heads, float
 #endif
 
 void sr_attention(const float *qkv, int n, int hidden, int heads, float scale, float *scratch, float *context, int ldc) {
+    if (n <= 0) return;  // an empty sequence has no context (and the kernel's per-row buffer would be empty)
 #if defined(__x86_64__)
     attention_avx2(qkv, n, hidden, heads, scale, scratch, context, ldc);
 #else
