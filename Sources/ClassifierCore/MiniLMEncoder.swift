@@ -42,11 +42,11 @@ public final class MiniLMEncoder: TextEncoder {
 
     /// Loads `model.safetensors` and `vocab.txt` from `modelDirectory` (see `ModelLocation`).
     /// Throws `EncoderError` naming the missing or invalid file, or a precision this CPU or model cannot run.
-    /// `portableKernels` forces the portable attention and GELU even where the C kernels run (tests compare both).
     public convenience init(modelDirectory: String, maxTokens: Int = 128, precision: EncoderPrecision = .float32) throws {
         try self.init(modelDirectory: modelDirectory, maxTokens: maxTokens, precision: precision, portableKernels: false)
     }
 
+    /// `portableKernels` forces the portable attention and GELU even where the C kernels run (tests compare both).
     init(modelDirectory: String, maxTokens: Int, precision: EncoderPrecision, portableKernels: Bool) throws {
         let directory = URL(fileURLWithPath: modelDirectory, isDirectory: true)
         let vocabularyPath = directory.appendingPathComponent("vocab.txt").path
