@@ -32,7 +32,6 @@ extension MiniLMEncoder {
                                        epsilon: w.layerNormEpsilon)
 
         let scale = 1 / Float(headSize).squareRoot()
-        let fmaKernels = self.fmaKernels
         // The int8 products split their columns over as many threads as OpenBLAS would use.
         let threads = int8Layers == nil ? 1 : Self.blasThreads
         /// output[tokens, n] = input[tokens, k] · weight (+ output when `accumulate`), in the encoder's precision.

@@ -77,13 +77,7 @@ struct ClassifierCommand: AsyncParsableCommand {
             logger.warning("no encoder: embedding-based signals unavailable", metadata: ["model.dir": "\(directory)"])
             return nil
         }
-        let encoder: MiniLMEncoder
-        do {
-            encoder = try MiniLMEncoder(modelDirectory: directory, precision: encoderPrecision)
-        } catch let error as EncoderError {
-            if case .unsupportedPrecision = error { throw ValidationError("--encoder-precision: \(error)") }
-            throw error
-        }
+        let encoder = try EncoderLoader.load(directory: directory, precision: encoderPrecision)
         logger.info("encoder loaded", metadata: ["model.dir": "\(directory)", "encoder.precision": "\(encoderPrecision.rawValue)"])
         return encoder
     }

@@ -177,12 +177,7 @@ struct DevCommand: AsyncParsableCommand {
         var encoder: (any TextEncoder)?
         if FileManager.default.fileExists(atPath: weights) {
             DevConsole.say("loading the sentence encoder from \(directory) (\(encoderPrecision.rawValue))")
-            do {
-                encoder = try MiniLMEncoder(modelDirectory: directory, precision: encoderPrecision)
-            } catch let error as EncoderError {
-                if case .unsupportedPrecision = error { throw ValidationError("--encoder-precision: \(error)") }
-                throw error
-            }
+            encoder = try EncoderLoader.load(directory: directory, precision: encoderPrecision)
         } else if modelDir != nil {
             throw ValidationError("--model-dir: \(weights) does not exist (run hack/fetch-model.sh)")
         } else {

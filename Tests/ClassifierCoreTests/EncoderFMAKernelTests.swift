@@ -82,22 +82,20 @@ struct EncoderFMAKernelTests {
     @Test("the encoder gives the same embeddings with the C kernels as with the portable path", arguments: EncoderPrecision.allCases)
     func kernelsAgree(precision: EncoderPrecision) throws {
         try #require(Self.supported && precision.isSupported, "this CPU has no AVX2 + FMA")
-        let directory = EncoderModelFixture.directory
-        let fast = try MiniLMEncoder(modelDirectory: directory, maxTokens: 128, precision: precision, portableKernels: false)
-        let portable = try MiniLMEncoder(modelDirectory: directory, maxTokens: 128, precision: precision, portableKernels: true)
+        // The shared fixtures run the C kernels; only the portable encoder is loaded here.
+        let fast = try precision == .float32 ? EncoderModelFixture.encoder() : EncoderInt8Tests.int8.get()
+        let portable = try MiniLMEncoder(modelDirectory: EncoderModelFixture.directory, maxTokens: fast.maxTokens,
+                                         precision: precision, portableKernels: true)
         #expect(fast.fmaKernels && !portable.fmaKernels)
         // In int8 a last-bit difference can move an activation across a rounding boundary of its row's int16
         // quantisation, so the paths differ a little more there (measured ≤ 2.1e-4), still far below int8's
         // own distance to float32 (cosine 0.995).
         let tolerance: Float = precision == .float32 ? 1e-4 : 5e-4
         let texts = EncoderInt8Tests.sentences
-        for (text, a, b) in zip3(texts, fast.embed(batch: texts), portable.embed(batch: texts)) {
-            #expect(MiniLMEncoder.cosine(a, b) > 0.99999, "\(text.prefix(30))")
-            #expect(zip(a, b).map { abs($0 - $1) }.max()! < tolerance, "\(text.prefix(30))")
+        let expected = fast.embed(batch: texts), actual = portable.embed(batch: texts)
+        for (index, text) in texts.enumerated() {
+            #expect(MiniLMEncoder.cosine(expected[index], actual[index]) > 0.99999, "\(text.prefix(30))")
+            #expect(zip(expected[index], actual[index]).map { abs($0 - $1) }.max()! < tolerance, "\(text.prefix(30))")
         }
-    }
-
-    private func zip3<A, B, C>(_ a: [A], _ b: [B], _ c: [C]) -> [(A, B, C)] {
-        zip(a, zip(b, c)).map { ($0, $1.0, $1.1) }
     }
 }

@@ -2,7 +2,7 @@
 #define SEMROUTE_ENCODER_ATTENTION_H
 // Scaled dot-product attention for the sentence encoder in float32 (AVX2 + FMA): one sequence, all heads,
 // scores, softmax and the weighted sum of values in one pass per head, without a BLAS call per head.
-// See docs/classifier.md ("Encoder precision").
+// See docs/encoder.md ("How the forward pass runs").
 #include <stddef.h>
 
 /// 1 when this CPU runs the float32 kernels, sr_attention and sr_bias_gelu (x86-64 with AVX2 and FMA), else 0.

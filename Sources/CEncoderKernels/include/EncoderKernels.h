@@ -2,7 +2,7 @@
 #define SEMROUTE_ENCODER_KERNELS_H
 // Int8 matrix products for the sentence encoder: weights quantised per output column to int8 once at load,
 // activations per row to int16 on every call, products accumulated exactly in int32 (AVX2 vpmaddwd), then
-// scaled back to float. See docs/classifier.md ("Encoder precision").
+// scaled back to float. See docs/encoder.md ("Precision").
 #include <stddef.h>
 #include <stdint.h>
 
