@@ -2,7 +2,7 @@
 SWIFT ?= swift
 SAMPLE ?= manifests/samples/mom.yaml
 
-.PHONY: help build test dev run generate verify golden bench image chart-test clean
+.PHONY: help build test envtest dev run generate verify golden bench image chart-test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -10,9 +10,13 @@ help: ## List the targets
 build: ## Debug build of every target
 	$(SWIFT) build
 
-test: ## Fetch the encoder (hack/fetch-model.sh), then run the whole test suite (what CI runs)
+test: ## Fetch the encoder and upstream CRDs, unpack the real control plane if present, run every test (what CI runs)
 	hack/fetch-model.sh
-	$(SWIFT) test --no-parallel
+	hack/fetch-upstream-crds.sh
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(SWIFT) test --no-parallel
+
+envtest: ## Print the KUBEBUILDER_ASSETS folder for the real-API-server tests (unpacks ../shared/envtest)
+	@hack/envtest-assets.sh
 
 DEV_FLAGS ?=
 dev: ## Build, fetch the encoder, then run `semroute dev` (local API server + operator + classifier; Ctrl-C stops)

@@ -70,6 +70,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // A real control plane for tests (etcd, kube-apiserver, kube-controller-manager from KUBEBUILDER_ASSETS,
+        // the envtest convention): generated certificates and tokens, audit log, CRD install, teardown by PID.
+        // Test support only: no product links it.
+        .target(name: "KubeEnvtest", dependencies: [
+            "KubeCore", "KubeClient", "KubeLocal",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The config contract between operator and classifier. No dependencies by design.
         .target(name: "ClassifierConfig"),
         // OpenBLAS (Debian: libopenblas-dev) for the encoder's matrix products.
@@ -117,9 +125,8 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .executableTarget(name: "semroute-bench", dependencies: [
-            "KubeCore", "KubeClient", "KubeLocal", "SemanticRouteAPI", "SemanticRouteRender",
+            "KubeCore", "KubeClient", "KubeLocal", "KubeEnvtest", "SemanticRouteAPI", "SemanticRouteRender",
             "KubeRuntime", "KubeSimulation", "SemanticRouteController",
-            .product(name: "Logging", package: "swift-log"),
             "ClassifierConfig", "ClassifierCore", "ClassifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             // `semroute-bench extproc` plays Envoy's side of the ext_proc stream.
@@ -129,17 +136,22 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
-        .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"]),
+        // A real control plane for scripts (hack/test-install-kubelocal.py --server real); test support only.
+        .executableTarget(name: "semroute-envtest", dependencies: [
+            "KubeEnvtest",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore", "KubeEnvtest"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeLocal", "KubeCore"]),
         .testTarget(name: "KubeRuntimeTests", dependencies: ["KubeRuntime", "KubeClient", "KubeLocal", "KubeCore"]),
-        .testTarget(name: "KubeLocalTests", dependencies: ["KubeLocal", "KubeCore", "SemanticRouteAPI"]),
+        .testTarget(name: "KubeLocalTests", dependencies: ["KubeLocal", "KubeCore", "SemanticRouteAPI", "KubeEnvtest"]),
         .testTarget(name: "SemanticRouteAPITests", dependencies: ["SemanticRouteAPI", "KubeCore"]),
         .testTarget(name: "SemanticRouteRenderTests",
-                    dependencies: ["SemanticRouteRender", "SemanticRouteAPI", "KubeCore", "ClassifierConfig"],
+                    dependencies: ["SemanticRouteRender", "SemanticRouteAPI", "KubeCore", "ClassifierConfig", "KubeEnvtest"],
                     exclude: ["Golden"]),
         .testTarget(name: "SemanticRouteControllerTests", dependencies: [
             "SemanticRouteController", "SemanticRouteAPI", "SemanticRouteRender", "KubeCore", "KubeClient",
-            "KubeRuntime", "KubeLocal", "KubeSimulation",
+            "KubeRuntime", "KubeLocal", "KubeSimulation", "KubeEnvtest",
         ]),
         .testTarget(name: "ClassifierCoreTests", dependencies: ["ClassifierCore", "ClassifierConfig"]),
         .testTarget(name: "ClassifierServerTests", dependencies: [
@@ -154,7 +166,14 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["python"]),
+        // The real-API-server tier: the operator, KubeLocal (differentially) and the CLI against kube-apiserver.
+        // Skipped, with one line naming KUBEBUILDER_ASSETS, when the control plane's binaries are not there.
+        .testTarget(name: "RealAPIServerTests", dependencies: [
+            "KubeEnvtest", "KubeCore", "KubeClient", "KubeRuntime", "KubeLocal", "KubeSimulation",
+            "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Runs the built `semroute` binary as a user would (exit codes, stdout vs stderr).
-        .testTarget(name: "SemrouteCLITests", dependencies: ["semroute"]),
+        .testTarget(name: "SemrouteCLITests", dependencies: ["semroute", "KubeEnvtest"]),
     ]
 )

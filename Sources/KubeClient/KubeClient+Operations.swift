@@ -9,6 +9,10 @@ extension KubeClient {
     }
 
     /// One page of a list. `namespace: nil` lists a namespaced resource across all namespaces.
+    ///
+    /// A real API server leaves `apiVersion` and `kind` off the items of built-in lists (a `ConfigMapList`'s
+    /// items have neither; custom resources' items have both). Like client-go's unstructured list decoding,
+    /// every item missing them gets the resource's, so callers never see an object without its type.
     public func list(_ resource: APIResource, namespace: String? = nil,
                      options: ListOptions = ListOptions()) async throws -> ObjectList {
         let path = try Self.path(resource, namespace: namespace)
@@ -17,9 +21,30 @@ extension KubeClient {
             throw KubeError.transport("GET \(path): list response has no items")
         }
         let meta = body["metadata"]
-        return ObjectList(items: items, resourceVersion: meta?["resourceVersion"]?.stringValue ?? "",
+        return ObjectList(items: items.map { Self.typed($0, as: resource) }, resourceVersion: meta?["resourceVersion"]?.stringValue ?? "",
                           continueToken: meta?["continue"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 },
                           remainingItemCount: meta?["remainingItemCount"]?.intValue)
+    }
+
+    /// `object` with `apiVersion` and `kind` set from `resource` where absent.
+    static func typed(_ object: JSONValue, as resource: APIResource) -> JSONValue {
+        guard case .object(var body) = object, body["apiVersion"] == nil || body["kind"] == nil else { return object }
+        if body["apiVersion"] == nil { body["apiVersion"] = .string(resource.apiVersion) }
+        if body["kind"] == nil { body["kind"] = .string(resource.kind) }
+        return .object(body)
+    }
+
+    /// The HTTP status of a GET on a non-resource path such as `/readyz` or `/healthz` (nil: no answer).
+    /// Not retried; for readiness checks.
+    public func probe(_ path: String) async -> Int? {
+        guard let http = try? httpRequest(Request(method: .GET, path: path, idempotent: true)) else { return nil }
+        do {
+            let response = try await self.http.execute(http, timeout: .nanoseconds(requestTimeout.nanosecondsClamped))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            return Int(response.status.code)
+        } catch {
+            return nil
+        }
     }
 
     /// Every page of a list (following `continue` tokens), as one consistent snapshot whose resourceVersion is

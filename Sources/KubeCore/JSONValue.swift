@@ -77,3 +77,17 @@ extension JSONValue {
     public init(_ value: String) { self = .string(value) }
     public init(_ values: [String]) { self = .array(values.map(JSONValue.string)) }
 }
+
+extension JSONValue {
+    /// A copy with the value at `path` (object keys) replaced, objects created on the way; `nil` removes it.
+    public func setting(_ path: [String], _ value: JSONValue?) -> JSONValue {
+        guard let head = path.first else { return value ?? .null }
+        var object = objectValue ?? JSONObject()
+        if path.count == 1 {
+            object[head] = value
+        } else {
+            object[head] = (object[head] ?? .object(JSONObject())).setting(Array(path.dropFirst()), value)
+        }
+        return .object(object)
+    }
+}

@@ -396,6 +396,44 @@ public struct SchemaValidator: Sendable {
         }
     }
 
+    // MARK: - Nulls
+
+    /// kube-apiserver's first step for custom resources: a `null` object field (or map value) whose schema is
+    /// not `nullable` is dropped, as if it were absent (then defaulting and validation see no field), so a Helm
+    /// template's `shadow: null` or `cpu: null` is accepted. Nulls in lists stay (validation reports them).
+    public func droppingNonNullableNulls(_ value: JSONValue) -> JSONValue {
+        var copy = value
+        Self.dropNulls(&copy, schema)
+        return copy
+    }
+
+    private static func dropNulls(_ value: inout JSONValue, _ s: JSONSchema) {
+        switch value {
+        case .object(var object):
+            value = .null
+            let mapValues = s.mapValues
+            for key in object.keys {
+                guard let member = object[key], let memberSchema = s.properties[key] ?? mapValues else { continue }
+                if isNonNullableNull(member, memberSchema) {
+                    object[key] = nil
+                } else {
+                    var copy = member
+                    object[key] = .null
+                    dropNulls(&copy, memberSchema)
+                    object[key] = copy
+                }
+            }
+            value = .object(object)
+        case .array(var items):
+            guard let itemSchema = s.items else { return }
+            value = .null
+            for n in items.indices { dropNulls(&items[n], itemSchema) }
+            value = .array(items)
+        default:
+            break
+        }
+    }
+
     // MARK: - Pruning
 
     /// Structural pruning: removes every object field the schema does not declare, except inside

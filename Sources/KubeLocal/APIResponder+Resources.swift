@@ -29,7 +29,7 @@ extension APIResponder {
         let table = accept.contains("as=Table")
         switch info.verb {
         case "list":
-            let result = try await store.list(type, namespace: info.namespace, labels: try labels(query), fields: try fields(query),
+            let result = try await store.list(type, namespace: info.namespace, labels: try labels(query), fields: try fields(query, type),
                                               limit: query["limit"].flatMap { Int($0) }, continueToken: query["continue"])
             if table {
                 return Self.json(tableObject(type, objects: result.items, resourceVersion: result.resourceVersion,
@@ -38,7 +38,7 @@ extension APIResponder {
             var metadata: JSONValue = ["resourceVersion": .string(result.resourceVersion)]
             if let token = result.continueToken { metadata["continue"] = .string(token) }
             if let remaining = result.remainingItemCount { metadata["remainingItemCount"] = .int(Int64(remaining)) }
-            return Self.json(["apiVersion": .string(type.api.apiVersion), "items": .array(result.items),
+            return Self.json(["apiVersion": .string(type.api.apiVersion), "items": .array(Self.listItems(result.items, of: type)),
                               "kind": .string(type.listKind), "metadata": metadata])
         case "watch":
             return try await watch(type, info: info, query: query, table: table)
@@ -88,8 +88,8 @@ extension APIResponder {
         case "deletecollection":
             let options = try await deleteOptions(request, query)
             let items = try await store.deleteCollection(type, namespace: info.namespace, labels: try labels(query),
-                                                         fields: try fields(query), options: options)
-            return Self.json(["apiVersion": .string(type.api.apiVersion), "items": .array(items), "kind": .string(type.listKind),
+                                                         fields: try fields(query, type), options: options)
+            return Self.json(["apiVersion": .string(type.api.apiVersion), "items": .array(Self.listItems(items, of: type)), "kind": .string(type.listKind),
                               "metadata": .object(JSONObject())])
         default:
             throw APIError.methodNotAllowed()
@@ -149,9 +149,9 @@ extension APIResponder {
         do { return try LabelSelector(parsing: text) } catch { throw APIError.badRequest("\(error)") }
     }
 
-    func fields(_ query: [String: String]) throws -> FieldSelector {
+    func fields(_ query: [String: String], _ type: ResourceType) throws -> FieldSelector {
         guard let text = query["fieldSelector"], !text.isEmpty else { return FieldSelector() }
-        return try FieldSelector(parsing: text)
+        return try FieldSelector(parsing: text, for: type)
     }
 
     func writeOptions(_ request: Request, _ query: [String: String]) throws -> WriteOptions {
@@ -243,10 +243,23 @@ extension APIResponder {
         }
         return out
     }
+
+    /// List items as kube-apiserver writes them: the items of a built-in list carry no `apiVersion` and `kind`
+    /// (its typed encoder leaves an item's TypeMeta empty); custom resources' items keep both.
+    static func listItems(_ items: [JSONValue], of type: ResourceType) -> [JSONValue] {
+        guard !type.isCustom else { return items }
+        return items.map { item in
+            guard case .object(var object) = item else { return item }
+            object["apiVersion"] = nil
+            object["kind"] = nil
+            return .object(object)
+        }
+    }
 }
 
 extension KubeCore.LabelSelector {
     init(json: JSONValue) throws {
         self = try json.decode(KubeCore.LabelSelector.self)
     }
+
 }

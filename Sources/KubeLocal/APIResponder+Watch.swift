@@ -11,7 +11,7 @@ extension APIResponder {
     func watch(_ type: ResourceType, info: RequestInfo, query: [String: String], table: Bool) async throws -> Response {
         var request = ObjectStore.WatchRequest(type: type, namespace: info.namespace)
         request.labels = try labels(query)
-        request.fields = try fields(query)
+        request.fields = try fields(query, type)
         if let name = info.name {
             var f = request.fields
             f.requirements.append(.init(field: "metadata.name", value: name, equal: true))

@@ -54,7 +54,7 @@ enum BuiltinResources {
                                 }),
                          text("Message", "Event message", "note"),
                      ],
-                     storageVersion: "v1", strategicMerge: true, deleteReturnsStatus: true),
+                     storageVersion: "v1", strategicMerge: true, deleteReturnsStatus: true, sharedStoreKey: "events"),
         ResourceType(api: .deployments, singular: "deployment", shortNames: ["deploy"], categories: ["all"],
                      hasStatus: true,
                      scale: .init(specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas",

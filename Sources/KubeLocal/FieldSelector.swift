@@ -2,7 +2,9 @@ import Foundation
 import KubeCore
 
 /// `?fieldSelector=`: `metadata.name` and `metadata.namespace` with `=`, `==` and `!=`, comma-separated (the
-/// fields every resource supports in kube-apiserver). Other fields are a 400, as kube-apiserver answers.
+/// fields every resource supports in kube-apiserver), and for Events kube-apiserver's event fields
+/// (`involvedObject.name`, `reason`, `type`, ...; through events.k8s.io/v1 under their names there,
+/// `regarding.name`, `reportingController`). Other fields are a 400, as kube-apiserver answers.
 struct FieldSelector: Sendable {
     struct Requirement: Sendable {
         var field: String
@@ -16,7 +18,10 @@ struct FieldSelector: Sendable {
 
     init() {}
 
-    init(parsing text: String) throws(APIError) {
+    /// Parses `text` for a list or watch of `type`. Requirements name the stored object's fields (events.k8s.io
+    /// names are mapped to the core Event fields they are stored as).
+    init(parsing text: String, for type: ResourceType) throws(APIError) {
+        let eventFields = type.storeKey == "events"
         for raw in text.split(separator: ",") {
             let part = String(raw)
             let (field, value, equal): (Substring, Substring, Bool)
@@ -30,21 +35,31 @@ struct FieldSelector: Sendable {
                 throw .badRequest("invalid field selector: \"\(part)\": expected an operator (=, ==, !=)")
             }
             let name = field.trimmingCharacters(in: .whitespaces)
-            guard Self.supported.contains(name) else {
+            let stored = type.isEventsV1View ? EventConversion.coreSelectorField(name) : name
+            guard Self.supported.contains(name) || (eventFields && EventConversion.coreSelectableFields.contains(stored)) else {
                 throw .badRequest("field label not supported: \(name)")
             }
-            requirements.append(Requirement(field: name, value: value.trimmingCharacters(in: .whitespaces), equal: equal))
+            requirements.append(Requirement(field: stored, value: value.trimmingCharacters(in: .whitespaces), equal: equal))
         }
     }
 
     func matches(_ object: JSONValue) -> Bool {
         requirements.allSatisfy { r in
-            let have: String
-            switch r.field {
-            case "metadata.name": have = object[path: "metadata", "name"]?.stringValue ?? ""
-            default: have = object[path: "metadata", "namespace"]?.stringValue ?? ""
-            }
+            // `source` selects on the source's component, as in kube-apiserver's event field set.
+            let path = r.field == "source" ? ["source", "component"] : r.field.split(separator: ".").map(String.init)
+            var value: JSONValue? = object
+            for key in path { value = value?[key] }
+            let have = Self.text(value)
             return (have == r.value) == r.equal
+        }
+    }
+
+    /// A field's value as a selector compares it: strings as they are, numbers in decimal, absent as empty.
+    static func text(_ value: JSONValue?) -> String {
+        switch value {
+        case .string(let s)?: s
+        case .int(let i)?: String(i)
+        default: ""
         }
     }
 }

@@ -163,6 +163,7 @@ extension ObjectStore {
         var object = candidate
         object["apiVersion"] = .string(type.group.isEmpty ? type.storageVersion : "\(type.group)/\(type.storageVersion)")
         object["kind"] = .string(type.kind)
+        if type.isEventsV1View { object = EventConversion.core(from: object) }
         var warnings: [String] = []
         var errors: [FieldError] = []
         if old == nil {
@@ -176,7 +177,8 @@ extension ObjectStore {
             errors.append(.invalid(FieldPath("metadata.labels").child(field), FieldError.render(value), "must be a string"))
         }
         if let validator = type.validator {
-            let (pruned, removed) = validator.pruned(object)
+            // Non-nullable nulls go first, as if absent (kube-apiserver drops them before pruning and defaulting).
+            let (pruned, removed) = validator.pruned(validator.droppingNonNullableNulls(object))
             if !removed.isEmpty {
                 let unknown = removed.map { "unknown field \"\($0)\"" }
                 switch options.fieldValidation {

@@ -117,6 +117,7 @@ actor ObjectStore {
 
     /// The object as served in the requested version (versions share one schema-less conversion: `None`).
     static func converted(_ object: JSONValue, to type: ResourceType) -> JSONValue {
+        if type.isEventsV1View { return EventConversion.eventsV1(from: object) }
         var o = object
         if o["apiVersion"]?.stringValue != type.api.apiVersion { o["apiVersion"] = .string(type.api.apiVersion) }
         return o

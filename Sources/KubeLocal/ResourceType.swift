@@ -57,8 +57,12 @@ struct ResourceType: Sendable {
     var namespaced: Bool { api.namespaced }
     var listKind: String { kind + "List" }
     var isCustom: Bool { crdName != nil }
+    /// Another resource whose store this one serves in its own form (events.k8s.io Events are core Events).
+    var sharedStoreKey: String?
     /// Identifies the stored collection (all versions of one resource share it).
-    var storeKey: String { group.isEmpty ? plural : "\(plural).\(group)" }
+    var storeKey: String { sharedStoreKey ?? (group.isEmpty ? plural : "\(plural).\(group)") }
+    /// The events.k8s.io/v1 view of core Events (see ``EventConversion``).
+    var isEventsV1View: Bool { sharedStoreKey == "events" && group == "events.k8s.io" }
 
     var verbs: [String] { ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] }
 }

@@ -11,7 +11,8 @@ import X509
 public struct SelfSignedCertificate: Sendable {
     /// The certificate, PEM: the CA bundle a client trusts.
     public let certificatePEM: String
-    let privateKeyPEM: String
+    /// The private key, PEM (PKCS#8).
+    public let privateKeyPEM: String
 
     public init(hosts: [String] = [], now: Date = Date()) throws {
         let key = P256.Signing.PrivateKey()
@@ -50,7 +51,7 @@ public struct SelfSignedCertificate: Sendable {
     }
 
     /// 32 random bytes, hex: a bearer token.
-    static func randomToken() -> String {
+    public static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }

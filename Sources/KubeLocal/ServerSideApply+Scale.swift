@@ -30,7 +30,7 @@ extension ServerSideApply {
         var conflicts: [Conflict] = []
         if JSONPath.first(specPath, in: current) != newValue {
             for entry in managed.entries where !isSelf(entry) && entry.fields.paths.contains(path) {
-                conflicts.append((entry.manager, entry.apiVersion, path))
+                conflicts.append((Self.describe(entry), path))
             }
         }
         if !conflicts.isEmpty && !force { throw conflictError(conflicts) }

@@ -26,7 +26,7 @@ enum ServerSideApply {
                 && (entry.subresource == sub || (sub == nil && entry.subresource == "scale")) {
                 for path in entry.fields.paths.intersection(appliedSet.paths).sorted(by: { $0.joined() < $1.joined() })
                 where FieldSet.value(at: path, in: current) != FieldSet.value(at: path, in: applied) {
-                    conflicts.append((entry.manager, entry.apiVersion, path))
+                    conflicts.append((Self.describe(entry), path))
                 }
             }
         }
@@ -66,7 +66,17 @@ enum ServerSideApply {
         return merged
     }
 
-    typealias Conflict = (manager: String, apiVersion: String, path: FieldSet.Path)
+    /// `manager`: the owner as kube-apiserver names it in conflict messages (see ``describe(_:)``).
+    typealias Conflict = (manager: String, path: FieldSet.Path)
+
+    /// An owner as structured-merge-diff prints it: `"name"` for an apply manager, `"name" using v1 at <time>` for
+    /// an update manager, with `with subresource "status"` after the name for subresource entries.
+    static func describe(_ entry: ManagedFields.Entry) -> String {
+        var text = "\"\(entry.manager)\""
+        if let subresource = entry.subresource, !subresource.isEmpty { text += " with subresource \"\(subresource)\"" }
+        guard entry.operation == "Update" else { return text }
+        return entry.time.isEmpty ? "\(text) using \(entry.apiVersion)" : "\(text) using \(entry.apiVersion) at \(entry.time)"
+    }
 
     /// The 409 kube-apiserver answers for fields other managers own with a different value.
     static func conflictError(_ conflicts: [Conflict]) -> APIError {
@@ -74,16 +84,15 @@ enum ServerSideApply {
         let detail: String
         if conflicts.count == 1 {
             let c = conflicts[0]
-            detail = "conflict with \"\(c.manager)\" using \(c.apiVersion): \(FieldSet.describe(c.path))"
+            detail = "conflict with \(c.manager): \(FieldSet.describe(c.path))"
         } else {
             detail = Dictionary(grouping: conflicts, by: \.manager).sorted { $0.key < $1.key }.map { m, cs in
-                "conflicts with \"\(m)\" using \(cs[0].apiVersion):\n" + cs.map { "- \(FieldSet.describe($0.path))" }.joined(separator: "\n")
+                "conflicts with \(m):\n" + cs.map { "- \(FieldSet.describe($0.path))" }.joined(separator: "\n")
             }.joined(separator: "\n")
         }
         return APIError(code: 409, reason: "Conflict", message: "Apply failed with \(conflicts.count) \(noun): \(detail)",
                         details: .init(causes: conflicts.map {
-                            .init(reason: "FieldManagerConflict",
-                                  message: "conflict with \"\($0.manager)\" using \($0.apiVersion)",
+                            .init(reason: "FieldManagerConflict", message: "conflict with \($0.manager)",
                                   field: FieldSet.describe($0.path))
                         }))
     }

@@ -69,6 +69,7 @@ public final class Controller: Service, Sendable {
     private let clock: RuntimeClock
     private let logger: Logger
     private let nextID = Atomic<UInt64>(0)
+    private let finished = Atomic<Int>(0)
     private let leadershipLost = Atomic<Bool>(false)
     private let metrics: ControllerMetrics
 
@@ -99,6 +100,10 @@ public final class Controller: Service, Sendable {
     }
 
     /// Every store this controller reads is ready.
+    /// Reconciles finished since start (any outcome). With ``queue``'s depth and running keys it tells when the
+    /// controller has caught up, e.g. that a restarted operator has been through every object once.
+    public var finishedReconciles: Int { finished.load(ordering: .relaxed) }
+
     public var isReady: Bool { primary.store.isReady && triggers.allSatisfy { $0.trigger.informer.store.isReady } }
 
     /// Stops taking keys; in-flight reconciles get ``Configuration/drainTimeout`` to finish.
@@ -192,7 +197,10 @@ public final class Controller: Service, Sendable {
         logger[metadataKey: "k8s.name"] = "\(key.name)"
         logger[metadataKey: "reconcile.id"] = "\(request.id)"
         let start = clock.now
-        defer { metrics.duration.recordNanoseconds((clock.now - start).wholeNanoseconds) }
+        defer {
+            metrics.duration.recordNanoseconds((clock.now - start).wholeNanoseconds)
+            finished.add(1, ordering: .relaxed)
+        }
         do {
             let action = try await reconcile(request)
             queue.forget(key)

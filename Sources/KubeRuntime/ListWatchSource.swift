@@ -22,19 +22,27 @@ public struct KubeListWatch: ListWatchSource {
     public var fieldSelector: String?
     /// Asks the server to end each watch after this long (jittered by the server); the watcher resumes.
     public var timeoutSeconds: Int
+    /// A watch silent for `timeoutSeconds` plus this long is presumed dead and resumed (see ``LiveWatch``).
+    public var livenessMargin: Duration
     public var pageSize: Int
+    public var clock: RuntimeClock
 
     public init(client: KubeClient, resource: APIResource, namespace: String? = nil,
                 labelSelector: LabelSelector? = nil, fieldSelector: String? = nil, timeoutSeconds: Int = 290,
-                pageSize: Int = 500) {
+                livenessMargin: Duration = .seconds(30), pageSize: Int = 500, clock: RuntimeClock = .continuous) {
         self.client = client
         self.resource = resource
         self.namespace = namespace
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.timeoutSeconds = timeoutSeconds
+        self.livenessMargin = livenessMargin
         self.pageSize = pageSize
+        self.clock = clock
     }
+
+    /// How long a watch may stay silent before it is presumed dead.
+    public var idleTimeout: Duration { .seconds(timeoutSeconds) + livenessMargin }
 
     public func list() async throws -> ObjectList {
         try await client.listAll(resource, namespace: namespace,
@@ -42,9 +50,9 @@ public struct KubeListWatch: ListWatchSource {
                                  pageSize: pageSize)
     }
 
-    public func watch(resourceVersion: String) async throws -> WatchStream {
-        try await client.watch(resource, namespace: namespace, options: WatchOptions(
+    public func watch(resourceVersion: String) async throws -> LiveWatch<WatchStream> {
+        LiveWatch(try await client.watch(resource, namespace: namespace, options: WatchOptions(
             labelSelector: labelSelector, fieldSelector: fieldSelector, resourceVersion: resourceVersion,
-            allowWatchBookmarks: true, timeoutSeconds: timeoutSeconds))
+            allowWatchBookmarks: true, timeoutSeconds: timeoutSeconds)), idleTimeout: idleTimeout, clock: clock)
     }
 }

@@ -21,7 +21,8 @@ public struct MultiNamespaceListWatch: ListWatchSource {
         sources = Array(Set(namespaces)).sorted().map { namespace in
             KubeListWatch(client: base.client, resource: base.resource, namespace: namespace,
                           labelSelector: base.labelSelector, fieldSelector: base.fieldSelector,
-                          timeoutSeconds: base.timeoutSeconds, pageSize: base.pageSize)
+                          timeoutSeconds: base.timeoutSeconds, livenessMargin: base.livenessMargin,
+                          pageSize: base.pageSize, clock: base.clock)
         }
     }
 
@@ -41,7 +42,7 @@ public struct MultiNamespaceListWatch: ListWatchSource {
 
     public func watch(resourceVersion: String) async throws -> MergedWatch {
         let starts = positions.current()
-        var streams: [(String, WatchStream)] = []
+        var streams: [(String, KubeListWatch.Events)] = []
         for source in sources {
             let namespace = source.namespace ?? ""
             guard let start = starts[namespace] else {
@@ -63,7 +64,7 @@ public struct MultiNamespaceListWatch: ListWatchSource {
     /// The namespaces' watch streams as one; consuming an event advances its namespace's position.
     public struct MergedWatch: AsyncSequence, Sendable {
         public typealias Element = WatchEvent
-        let streams: [(String, WatchStream)]
+        let streams: [(String, KubeListWatch.Events)]
         let positions: Positions
 
         public func makeAsyncIterator() -> Iterator {

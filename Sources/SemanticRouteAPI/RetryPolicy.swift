@@ -32,6 +32,8 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
             "statusCodes": .array("HTTP status codes retried when `on` contains `retriable-status-codes`.",
                                   of: .integer("A status code.", minimum: 100, maximum: 599), minItems: 1, maxItems: 16, listType: "set"),
         ])
+        .rule("!has(self.statusCodes) || (has(self.on) && 'retriable-status-codes' in self.on)",
+              "statusCodes take effect only when on contains \"retriable-status-codes\"", fieldPath: ".statusCodes")
     }
 }
 

@@ -12,8 +12,11 @@ public enum SemanticRouteDecoder {
 
     static let validator = SchemaValidator(SemanticRoute.schema)
 
-    /// Decodes and validates one object. Every problem found is reported, not just the first.
-    public static func decode(_ json: JSONValue) -> Result<SemanticRoute, Failure> {
+    /// Decodes and validates one object. Every problem found is reported, not just the first: schema errors
+    /// (unknown fields, types, bounds) and, when the object still decodes, the cross-field rules too. A `null`
+    /// field that is not nullable counts as absent, as kube-apiserver treats it.
+    public static func decode(_ input: JSONValue) -> Result<SemanticRoute, Failure> {
+        let json = validator.droppingNonNullableNulls(input)
         var errors: [FieldError] = []
         if json["apiVersion"]?.stringValue != SemanticRoute.apiVersion {
             errors.append(.invalid("apiVersion", json["apiVersion"].map(FieldError.render) ?? "null", "must be \(SemanticRoute.apiVersion)"))
@@ -26,15 +29,38 @@ public enum SemanticRouteDecoder {
         if let meta = json["metadata"], meta.objectValue == nil {
             errors.append(FieldError(.typeInvalid, "metadata", value: FieldError.render(meta), "must be an object"))
         }
-        guard errors.isEmpty else { return .failure(Failure(errors)) }
         let route: SemanticRoute
         do {
-            route = try json.decode(SemanticRoute.self)
+            // Unknown fields are already reported; the cross-field rules run on what the server would keep.
+            route = try validator.pruned(json).value.decode(SemanticRoute.self)
+        } catch let error as DecodingError {
+            // The schema check names these problems better; a decoding error only adds what it missed.
+            return .failure(Failure(errors.isEmpty ? [Self.fieldError(error)] : errors))
         } catch {
-            return .failure(Failure([FieldError(.invalid, .root, "could not decode: \(error)")]))
+            return .failure(Failure(errors.isEmpty ? [FieldError(.invalid, .root, "\(error)")] : errors))
         }
-        let semantic = SemanticRouteValidator.validate(route)
-        return semantic.isEmpty ? .success(route) : .failure(Failure(semantic))
+        let reported = Set(errors.map(\.path))
+        errors += SemanticRouteValidator.validate(route).filter { !reported.contains($0.path) }
+        return errors.isEmpty ? .success(route) : .failure(Failure(errors))
+    }
+
+    /// A Codable error as a field error: the path from its coding path, the reason in the API's words.
+    static func fieldError(_ error: DecodingError) -> FieldError {
+        func path(_ keys: [any CodingKey]) -> FieldPath {
+            FieldPath(keys.map { key in key.intValue.map { .index($0) } ?? .key(key.stringValue) })
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return FieldError(.typeInvalid, path(context.codingPath), "must be of type \(type)")
+        case .valueNotFound(_, let context):
+            return FieldError(.required, path(context.codingPath), "must not be null")
+        case .keyNotFound(let key, let context):
+            return FieldError(.required, path(context.codingPath + [key]))
+        case .dataCorrupted(let context):
+            return FieldError(.invalid, path(context.codingPath), context.debugDescription)
+        @unknown default:
+            return FieldError(.invalid, .root, "\(error)")
+        }
     }
 
     /// Every document of a YAML or JSON stream. Errors of documents after the first carry a

@@ -68,7 +68,17 @@ public struct ApplyPlanner: Sendable {
         let labels = Self.labels(live)
         let ours = Self.isShared(key) ? RouteLabels.isManaged(labels) : RouteLabels.belongs(labels, to: routeLabel)
         guard ours else { return .nameConflict }
-        return FieldSubset.contains(live, body) ? .unchanged : .apply
+        return FieldSubset.contains(live, Self.withoutTypeFields(body)) ? .unchanged : .apply
+    }
+
+    /// The body without `apiVersion` and `kind`: the store lookup already matched the type by key, and a real
+    /// API server leaves both off the items of built-in lists, so comparing them would re-apply objects that
+    /// have not changed.
+    static func withoutTypeFields(_ body: JSONValue) -> JSONValue {
+        guard case .object(var object) = body else { return body }
+        object["apiVersion"] = nil
+        object["kind"] = nil
+        return .object(object)
     }
 
     /// Live objects of this route (by label) that are no longer rendered. Never an object without our labels,

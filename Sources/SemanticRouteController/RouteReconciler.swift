@@ -19,6 +19,8 @@ public struct RouteReconciler: Sendable {
     public var seesEveryRoute = true
     /// The operator's `--namespace` list (empty: all); references elsewhere report `NamespaceNotWatched`.
     public var watchedNamespaces: Set<String> = []
+    /// The last status written per route, until the route store has it (see ``StatusWriteMemo``).
+    let statusMemo = StatusWriteMemo()
 
     public init(renderer: Renderer, snapshot: any ClusterSnapshot, writer: any ClusterWriter,
                 events: any RouteEventSink, now: @escaping @Sendable () -> String = RouteReconciler.rfc3339Now,
@@ -49,7 +51,8 @@ public struct RouteReconciler: Sendable {
         if raw[path: "metadata", "deletionTimestamp"] != nil {
             return try await finalize(raw, routeLabel: routeLabel, logger: logger)
         }
-        let previous = Self.previousStatus(raw)
+        let previous = statusMemo.previous("\(namespace)/\(name)", resourceVersion: raw[path: "metadata", "resourceVersion"]?.stringValue,
+                                           stored: Self.previousStatus(raw))
         let generation = raw[path: "metadata", "generation"]?.intValue ?? 0
         let deploymentName = DNSName.shortened("\(name)-classifier")
         let deploymentKey = ObjectRef(apiVersion: "apps/v1", kind: "Deployment", namespace: namespace, name: deploymentName)
@@ -223,6 +226,7 @@ public struct RouteReconciler: Sendable {
         }
         do {
             _ = try await writer.writeStatus(namespace: namespace, name: name, json)
+            statusMemo.wrote(status, key: "\(namespace)/\(name)", basedOn: raw[path: "metadata", "resourceVersion"]?.stringValue)
         } catch {
             await emit(raw, .warning, reason: "StatusWriteFailed", action: "WriteStatus", note: error.description)
             throw ReconcileError(failures + [error])

@@ -5,7 +5,7 @@ import SemanticRouteAPI
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
-        abstract: "Check SemanticRoutes offline: exit 0 when valid, else exit 1 with one line per problem, field path first."
+        abstract: "Check SemanticRoutes offline: exit 0 when valid, else exit 1 with one line per problem: the file, the field path, the reason."
     )
 
     @Option(name: .shortAndLong, help: "A file with one or more SemanticRoutes (YAML or JSON), or - for standard input.")
@@ -30,7 +30,8 @@ struct ValidateCommand: ParsableCommand {
         case .success(let routes):
             return routes
         case .failure(let failure):
-            for line in failure.errors.lines { StandardError.write(line) }
+            let source = filename == "-" ? "<stdin>" : filename
+            for line in failure.errors.lines { StandardError.write("\(source): \(line)") }
             throw ExitCode.failure
         }
     }

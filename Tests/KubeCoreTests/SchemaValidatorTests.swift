@@ -1,4 +1,5 @@
 import Foundation
+import KubeEnvtest
 import Testing
 @testable import KubeCore
 
@@ -678,11 +679,9 @@ struct SchemaValidatorDefaultingPruningTests {
     }
 }
 
-@Suite("CustomResourceDefinitionSet with the upstream CRDs")
+@Suite("CustomResourceDefinitionSet with the upstream CRDs", .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct UpstreamCRDTests {
-    static let directory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/crds/upstream").path
+    static let directory = UpstreamCRDs.directory() ?? "(missing: hack/fetch-upstream-crds.sh)"
 
     static let set: Result<CustomResourceDefinitionSet, any Error> = {
         let start = ContinuousClock.now

@@ -1,4 +1,5 @@
 import Foundation
+import KubeEnvtest
 import KubeCore
 import KubeLocal
 import Testing
@@ -143,9 +144,9 @@ struct LifecycleTests {
         }
     }
 
-    @Test("upstream Gateway API, Envoy Gateway and AI Gateway CRDs register and validate objects")
+    @Test("upstream Gateway API, Envoy Gateway and AI Gateway CRDs register and validate objects", .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
     func upstreamCRDs() async throws {
-        let upstream = repositoryRoot + "/../shared/crds/upstream"
+        let upstream = try #require(UpstreamCRDs.directory())
         try await LocalAPIServer.withRunning { server in
             try await server.registerCRDs(fromDirectory: upstream)
             let http = HTTP(base: server.baseURL)

@@ -1,3 +1,4 @@
+import Foundation
 import KubeClient
 import KubeCore
 import KubeLocal
@@ -90,6 +91,46 @@ struct InformerLocalTests {
                 #expect(server.requestLog.count(verb: "list", resource: "configmaps") == 3)
                 #expect(server.requestLog.count(verb: "watch", resource: "configmaps") >= 3)
             }
+        }
+    }
+}
+
+@Suite("watch liveness", .timeLimit(.minutes(1)))
+struct WatchLivenessTests {
+    @Test("a watch whose connection stops forwarding without closing is detected and resumed within its idle limit")
+    func silentConnectionResumes() async throws {
+        try await withLocalServer { direct, server in
+            let port = try #require(URL(string: server.baseURL)?.port)
+            let proxy = try FreezableTCPProxy(targetPort: port)
+            defer { proxy.stop() }
+            let viaProxy = try KubeClient(config: KubeConfig(server: URL(string: "http://127.0.0.1:\(proxy.port)")!),
+                                          retryPolicy: RetryPolicy(maxAttempts: 1), requestTimeout: .seconds(5), logger: testLogger)
+            // The server ends each watch after 1 s; a watch silent for 1 s + 1 s is presumed dead.
+            let source = KubeListWatch(client: viaProxy, resource: .configMaps, namespace: "default", timeoutSeconds: 1,
+                                       livenessMargin: .seconds(1))
+            #expect(source.idleTimeout == .seconds(2))
+            let informer = Informer(resource: .configMaps, source: source, backoff: InformerLocalTests.fastBackoff, logger: testLogger)
+            let changes = informer.changes()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await informer.run() }
+                await informer.store.waitUntilReady()
+                _ = try await direct.create(.configMaps, namespace: "default", configMap("before"))
+                var iterator = changes.makeAsyncIterator()
+                while let change = await iterator.next(), change.object[path: "metadata", "name"] != "before" {}
+
+                // The path dies: the open watch connection forwards nothing more, and never closes.
+                proxy.freezeOpenConnections()
+                let frozenAt = ContinuousClock.now
+                _ = try await direct.create(.configMaps, namespace: "default", configMap("after"))
+                while let change = await iterator.next(), change.object[path: "metadata", "name"] != "after" {}
+                let recovered = ContinuousClock.now - frozenAt
+                // Detected within the idle limit (2 s) plus the re-watch: well under the server's next timeout.
+                #expect(recovered < .seconds(6), "took \(recovered)")
+                #expect(informer.store.get(namespace: "default", name: "after") != nil)
+                #expect(proxy.acceptedConnections >= 2, "the watch resumed on a new connection")
+                group.cancelAll()
+            }
+            try await viaProxy.shutdown()
         }
     }
 }

@@ -1,3 +1,4 @@
+import KubeEnvtest
 import Foundation
 import KubeCore
 import SemanticRouteAPI
@@ -9,7 +10,8 @@ enum ControllerFixtures {
     static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let samplesDirectory = repoRoot.appendingPathComponent("manifests/samples")
-    static let upstreamDirectory = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/crds/upstream")
+    /// The upstream CRDs v1.1 (hack/fetch-upstream-crds.sh, or ../shared/crds); suites that need them skip without.
+    static let upstreamDirectory = URL(fileURLWithPath: UpstreamCRDs.directory() ?? "/nonexistent/upstream-crds")
 
     /// A sample as the API server stores it: uid, generation and resourceVersion set.
     static func storedRoute(_ sample: String = "mom.yaml", generation: Int64 = 1, uid: String = "uid-mom") throws -> JSONValue {
@@ -52,18 +54,4 @@ enum ControllerFixtures {
     }
 
     enum FixtureError: Error { case notAnObject }
-}
-
-extension JSONValue {
-    /// A copy with the value at `path` replaced (objects created on the way); `nil` removes it.
-    func setting(_ path: [String], _ value: JSONValue?) -> JSONValue {
-        guard let head = path.first else { return value ?? .null }
-        var object = objectValue ?? JSONObject()
-        if path.count == 1 {
-            object[head] = value
-        } else {
-            object[head] = (object[head] ?? .object(JSONObject())).setting(Array(path.dropFirst()), value)
-        }
-        return .object(object)
-    }
 }

@@ -1,3 +1,4 @@
+import KubeEnvtest
 import KubeClient
 import KubeCore
 import KubeLocal
@@ -5,7 +6,7 @@ import SemanticRouteAPI
 import Testing
 @testable import SemanticRouteController
 
-@Suite("Scenarios against KubeLocal: faults and scaling", .serialized)
+@Suite("Scenarios against KubeLocal: faults and scaling", .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct FaultAndScalingScenarioTests {
     @Test("500, 429 and 409 answers and a dropped watch: retries converge on the latest spec, no update lost")
     func faults() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import KubeEnvtest
 import KubeClient
 import KubeCore
 import KubeLocal
@@ -7,7 +8,7 @@ import Testing
 
 /// End to end: the operator's whole loop (informers, triggers, work queue, controller) and the Deployment
 /// simulation against KubeLocal, driven by the real kubectl.
-@Suite("End to end with kubectl", .serialized)
+@Suite("End to end with kubectl", .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct KubectlEndToEndTests {
     static let kubectl = "/usr/bin/kubectl"
 

@@ -1,3 +1,4 @@
+import KubeEnvtest
 import KubeClient
 import KubeCore
 import KubeLocal
@@ -5,7 +6,7 @@ import SemanticRouteAPI
 import Testing
 @testable import SemanticRouteController
 
-@Suite("Scenarios against KubeLocal: changes, drift, prune, references, deletion", .serialized)
+@Suite("Scenarios against KubeLocal: changes, drift, prune, references, deletion", .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct ObjectScenarioTests {
     @Test("a spec change moves observedGeneration and rewrites only the object it changes")
     func specChange() async throws {

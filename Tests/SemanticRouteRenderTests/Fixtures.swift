@@ -1,4 +1,5 @@
 import Foundation
+import KubeEnvtest
 import KubeCore
 import SemanticRouteAPI
 import SemanticRouteRender
@@ -9,7 +10,8 @@ enum Fixtures {
         .deletingLastPathComponent()
     static let samplesDirectory = repoRoot.appendingPathComponent("manifests/samples")
     static let goldenDirectory = repoRoot.appendingPathComponent("Tests/SemanticRouteRenderTests/Golden")
-    static let upstreamDirectory = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/crds/upstream")
+    /// The upstream CRDs v1.1 (hack/fetch-upstream-crds.sh, or ../shared/crds); suites that need them skip without.
+    static let upstreamDirectory = URL(fileURLWithPath: UpstreamCRDs.directory() ?? "/nonexistent/upstream-crds")
 
     /// Every sample, as a path relative to `manifests/samples` (e.g. `providers/openai.yaml`), sorted.
     static let samples: [String] = {

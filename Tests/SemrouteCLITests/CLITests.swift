@@ -74,12 +74,44 @@ struct CLITests {
         #expect(r.status == 0 && r.stdout.contains("valid (llm/mom)") && r.stderr.isEmpty, "\(r)")
     }
 
-    @Test("validate exits 1 with one line per problem on stderr, field path first")
+    @Test("validate exits 1 with one line per problem on stderr: the file, then the field path")
     func validateInvalid() throws {
         let r = try Self.run(["validate", "-f", "-"], stdin: Self.invalid)
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
-        #expect(r.stderr == "spec.decisions[1].targets[0].backend: Not found: \"qwen-mth\": no backend of this route has that name; known: qwen-math, gpt-4o-mini\n")
+        #expect(r.stderr == "<stdin>: spec.decisions[1].targets[0].backend: Not found: \"qwen-mth\": no backend of this route has that name; known: qwen-math, gpt-4o-mini\n")
+    }
+
+    @Test("validate reports every problem of a file at once (unknown field, bound, unknown backend), each line naming the file")
+    func validateEveryProblem() throws {
+        let text = Self.invalid.replacingOccurrences(of: "  model: MoM\n", with: "  model: MoM\n  colour: blue\n")
+            .replacingOccurrences(of: "targets: [{backend: qwen-math}]", with: "targets: [{backend: qwen-math, weight: -3}]")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("every-problem-\(UUID().uuidString.prefix(6)).yaml")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let r = try Self.run(["validate", "-f", file.path])
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(lines)")
+        #expect(lines.allSatisfy { $0.hasPrefix("\(file.path): spec.") }, "\(lines)")
+        #expect(lines.contains { $0.contains("spec.colour") }, "\(lines)")
+        #expect(lines.contains { $0.contains("spec.decisions[0].targets[0].weight") }, "\(lines)")
+        #expect(lines.contains { $0.contains("spec.decisions[1].targets[0].backend") && $0.contains("qwen-mth") }, "\(lines)")
+    }
+
+    @Test("validate treats a null optional field as absent, as the API server does (Helm templates emit them)")
+    func validateNulls() throws {
+        var text = try String(contentsOfFile: Self.repoRoot.appendingPathComponent("manifests/samples/mom.yaml").path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "  shadow: {backend: qwen-math-next, percent: 10}", with: "  shadow: null")
+            .replacingOccurrences(of: "requests: {cpu: 100m, memory: 128Mi}", with: "requests: {cpu: null, memory: 128Mi}")
+            .replacingOccurrences(of: "{backend: gpt-4o-mini, priority: 1}", with: "{backend: gpt-4o-mini, priority: null}")
+        #expect(text.contains("shadow: null") && text.contains("cpu: null") && text.contains("priority: null"))
+        let r = try Self.run(["validate", "-f", "-"], stdin: text)
+        #expect(r.status == 0 && r.stderr.isEmpty, "\(r)")
+        // A null where a value is required is still an error, in the API's words, never a raw decoding error.
+        let required = text.replacingOccurrences(of: "  model: MoM\n", with: "  model: null\n")
+        let bad = try Self.run(["validate", "-f", "-"], stdin: required)
+        #expect(bad.status == 1 && bad.stderr.contains("spec.model: Required value") && !bad.stderr.contains("DecodingError"), "\(bad)")
     }
 
     @Test("a missing file is a one-line error, not a stack trace")
@@ -116,7 +148,7 @@ struct CLITests {
     @Test("render refuses an invalid route and writes nothing to stdout")
     func renderInvalid() throws {
         let r = try Self.run(["render", "-f", "-"], stdin: Self.invalid)
-        #expect(r.status == 1 && r.stdout.isEmpty && r.stderr.hasPrefix("spec.decisions[1].targets[0].backend:"))
+        #expect(r.status == 1 && r.stdout.isEmpty && r.stderr.hasPrefix("<stdin>: spec.decisions[1].targets[0].backend:"), "\(r)")
     }
 
     @Test("render refuses an unpinned classifier image")

@@ -1,13 +1,14 @@
 import Foundation
+import KubeEnvtest
 import Synchronization
 import Testing
 
 /// `semroute dev` run as a user runs it: the built binary on free ports with a temporary data folder and the
-/// real upstream CRDs (../shared/crds/upstream), driven with the real kubectl and curl. Needs the encoder
+/// real upstream CRDs (hack/fetch-upstream-crds.sh), driven with the real kubectl and curl. Needs the encoder
 /// (hack/fetch-model.sh; `make test` fetches it) because the sample route matches example utterances.
-@Suite("semroute dev", .serialized)
+@Suite("semroute dev", .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct DevCommandTests {
-    static let upstreamCRDs = CLITests.repoRoot.deletingLastPathComponent().appendingPathComponent("shared/crds/upstream").path
+    static let upstreamCRDs = UpstreamCRDs.directory() ?? "/nonexistent/upstream-crds"
     static let kubectl = "/usr/bin/kubectl"
     static let curl = "/usr/bin/curl"
 
