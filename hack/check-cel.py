@@ -69,6 +69,7 @@ negatives = {
     'shadow to a missing backend': lambda s: s['shadow'].update(backend='nope'),
     'empty condition': lambda s: s['decisions'][0].update(when={}),
     'decision named default': lambda s: s['decisions'][0].update(name='default'),
+    'retry statusCodes without retriable-status-codes': lambda s: s['retry'].update(on=['connect-failure']),
 }
 for name, edit in negatives.items():
     if not failures(broken(edit)):

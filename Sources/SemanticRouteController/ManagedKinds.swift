@@ -36,4 +36,14 @@ public enum ManagedKinds {
     public static func resource(for ref: ObjectRef) -> APIResource? {
         rendered.first { $0.kind == ref.kind && $0.group == ref.group }
     }
+
+    /// What a route involves besides what render produces: the route itself, its namespaces and references.
+    public static let involved: [APIResource] = [.namespaces, .secrets, gateways, semanticRoutes]
+
+    /// The resource of any object a route involves (rendered, referenced, the route itself), by its
+    /// `apiVersion` and `kind`; nil for anything else.
+    public static func resource(of object: JSONValue) -> APIResource? {
+        guard let apiVersion = object["apiVersion"]?.stringValue, let kind = object["kind"]?.stringValue else { return nil }
+        return (rendered + involved).first { $0.apiVersion == apiVersion && $0.kind == kind }
+    }
 }

@@ -43,7 +43,7 @@ enum DevSample {
             let kind = object["kind"]?.stringValue ?? "?"
             let namespace = object[path: "metadata", "namespace"]?.stringValue
             let name = object[path: "metadata", "name"]?.stringValue ?? "?"
-            guard let resource = resource(kind: kind) else {
+            guard let resource = ManagedKinds.resource(of: object) else {
                 throw SampleError(description: "\(folder): kind \(kind) is not one semroute dev applies")
             }
             do {
@@ -69,17 +69,5 @@ enum DevSample {
             directory = parent
         }
         throw SampleError(description: "\(folder) not found from \(FileManager.default.currentDirectoryPath): run from the repository, or pass --no-sample")
-    }
-
-    static func resource(kind: String) -> APIResource? {
-        switch kind {
-        case "Namespace": .namespaces
-        case "Secret": .secrets
-        case "Service": .services
-        case "ConfigMap": .configMaps
-        case "Gateway": ManagedKinds.gateways
-        case "SemanticRoute": ManagedKinds.semanticRoutes
-        default: nil
-        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import KubeEnvtest
+import Testing
 @testable import SemanticRouteController
 
 /// The objects a test puts on the real server, from the project's own manifests: `manifests/dev` (namespaces,
@@ -53,21 +54,9 @@ struct RealServerFixtures {
         return route
     }
 
-    static func resource(of object: JSONValue) -> APIResource {
-        switch object["kind"]?.stringValue {
-        case "Namespace": .namespaces
-        case "Secret": .secrets
-        case "Service": .services
-        case "ConfigMap": .configMaps
-        case "Gateway": ManagedKinds.gateways
-        case "SemanticRoute": ManagedKinds.semanticRoutes
-        default: ObjectRef(object).flatMap(ManagedKinds.resource(for:)) ?? .configMaps
-        }
-    }
-
     @discardableResult
     static func create(_ client: KubeClient, _ object: JSONValue) async throws -> JSONValue {
-        let resource = resource(of: object)
+        let resource = try #require(ManagedKinds.resource(of: object), "no resource for \(object["kind"] ?? "?")")
         return try await client.create(resource, namespace: resource.namespaced ? object[path: "metadata", "namespace"]?.stringValue : nil,
                                        object)
     }

@@ -100,14 +100,7 @@ final class ScenarioHarness: Sendable {
     }
 
     static func resource(of object: JSONValue) -> APIResource {
-        switch object["kind"]?.stringValue {
-        case "Secret": .secrets
-        case "Service": .services
-        case "Gateway": ManagedKinds.gateways
-        case "SemanticRoute": ManagedKinds.semanticRoutes
-        case "ConfigMap": .configMaps
-        default: ObjectRef(object).flatMap(ManagedKinds.resource(for:)) ?? .configMaps
-        }
+        ManagedKinds.resource(of: object) ?? .configMaps
     }
 
     @discardableResult
