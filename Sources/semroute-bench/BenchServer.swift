@@ -75,7 +75,8 @@ enum BenchServer {
                 Request(verb: $0.verb, resource: $0.resource, subresource: $0.subresource, namespace: $0.namespace, name: $0.name)
             }
         case .real(let plane):
-            plane.auditLog().entries(since: AuditLog.Mark(offset: mark)).map {
+            // The benchmark's own requests (kube-apiserver's housekeeping, e.g. its identity Lease, is not ours).
+            plane.auditLog().entries(since: AuditLog.Mark(offset: mark)).filter { $0.user == ControlPlane.User.admin.rawValue }.map {
                 Request(verb: $0.verb, resource: $0.resource, subresource: $0.subresource, namespace: $0.namespace, name: $0.name)
             }
         }

@@ -10,7 +10,7 @@ import Testing
 /// handover between two operators, on the real server.
 @Suite("route lifecycle on the real API server (with kube-controller-manager)", .serialized,
        .enabled(if: RealServer.available(needsUpstreamCRDs: true), RealServer.skipReason(needsUpstreamCRDs: true)),
-       .realAPIServer(controllerManager: true, upstreamCRDs: true), .timeLimit(.minutes(5)))
+       .realAPIServer(controllerManager: true, upstreamCRDs: .v1_1), .timeLimit(.minutes(5)))
 struct LifecycleRealServerTests {
     /// Every object labelled as semroute's in the fixture's namespaces, as `Kind ns/name`.
     static func managedObjects(_ s: Scenario) async throws -> [String] {

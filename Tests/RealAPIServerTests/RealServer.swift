@@ -14,18 +14,16 @@ enum RealServer {
         .deletingLastPathComponent()
     static let ourCRD = repoRoot.appendingPathComponent("crds/semroute.io_semanticroutes.yaml").path
 
-    /// The upstream CRDs (AI Gateway, Envoy Gateway, Gateway API) v1.1, nil when missing.
-    static var upstreamCRDs: String? { UpstreamCRDs.directory(.v1_1) }
 
     /// Whether the tier runs: the binaries from KUBEBUILDER_ASSETS and (for suites that need them) the upstream CRDs.
-    static func available(needsUpstreamCRDs: Bool) -> Bool {
-        EnvtestAssets.available && (!needsUpstreamCRDs || upstreamCRDs != nil)
+    static func available(needsUpstreamCRDs: Bool, set: UpstreamCRDs.Set = .v1_1) -> Bool {
+        EnvtestAssets.available && (!needsUpstreamCRDs || UpstreamCRDs.available(set))
     }
 
     /// The one line a skipped suite prints.
-    static func skipReason(needsUpstreamCRDs: Bool) -> Comment {
+    static func skipReason(needsUpstreamCRDs: Bool, set: UpstreamCRDs.Set = .v1_1) -> Comment {
         if !EnvtestAssets.available { return Comment(rawValue: EnvtestAssets.skipReason) }
-        return Comment(rawValue: UpstreamCRDs.missingReason(.v1_1))
+        return Comment(rawValue: UpstreamCRDs.missingReason(set))
     }
 
     static var plane: ControlPlane {
@@ -42,14 +40,14 @@ enum RealServer {
 /// fails); the tests reach it through ``RealServer/current``.
 struct RealServerTrait: SuiteTrait, TestScoping {
     var controllerManager = false
-    var upstreamCRDs = false
+    var upstreamCRDs: UpstreamCRDs.Set?
     var isRecursive: Bool { false }
 
     func provideScope(for test: Test, testCase: Test.Case?,
                       performing function: @Sendable () async throws -> Void) async throws {
         guard case .success(let assets) = EnvtestAssets.fromEnvironment() else { return try await function() }
         var crds = [RealServer.ourCRD]
-        if upstreamCRDs, let upstream = RealServer.upstreamCRDs { crds.append(upstream) }
+        if let set = upstreamCRDs, let upstream = UpstreamCRDs.directory(set) { crds.append(upstream) }
         let plane = try await ControlPlane.start(assets, options: .init(controllerManager: controllerManager, crdPaths: crds))
         do {
             try await RealServer.$current.withValue(plane) { try await function() }
@@ -63,8 +61,8 @@ struct RealServerTrait: SuiteTrait, TestScoping {
 
 extension Trait where Self == RealServerTrait {
     /// A real kube-apiserver (and etcd; kube-controller-manager when asked) for this suite, with our CRD and,
-    /// when asked, the upstream ones installed.
-    static func realAPIServer(controllerManager: Bool = false, upstreamCRDs: Bool = false) -> RealServerTrait {
+    /// when asked, one set of the upstream CRDs installed.
+    static func realAPIServer(controllerManager: Bool = false, upstreamCRDs: UpstreamCRDs.Set? = nil) -> RealServerTrait {
         RealServerTrait(controllerManager: controllerManager, upstreamCRDs: upstreamCRDs)
     }
 }
