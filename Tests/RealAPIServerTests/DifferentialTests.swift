@@ -57,7 +57,7 @@ struct DifferentialTests {
             let stale = cm.replacingOccurrences(of: "namespace: \(t.namespace)}", with: "namespace: \(t.namespace), resourceVersion: \"1\"}")
             let conflict = try await t.kubectl("replace", "-f", "-", stdin: stale)
             seen.append("replace stale: \(conflict.status) \(conflict.err.contains("the object has been modified") ? "Conflict: the object has been modified" : conflict.err)")
-            let unknown = try JSONWriter.string(try Self.route(t.namespace).setting(["spec", "colour"], "blue"))
+            let unknown = JSONWriter.string(try Self.route(t.namespace).setting(["spec", "colour"], "blue"))
             let strict = try await t.kubectl("apply", "-f", "-", stdin: unknown)
             seen.append("apply unknown field: \(strict.status) \(strict.err)")
             let builtinUnknown = cm.replacingOccurrences(of: "name: dup", with: "name: strict").replacingOccurrences(of: "data:", with: "colour: blue\ndata:")

@@ -24,8 +24,8 @@ struct FlowTarget: Sendable {
         process.environment = ["HOME": workDirectory, "PATH": "/usr/bin:/bin"]
         let outPath = workDirectory + "/stdout-\(UUID().uuidString.prefix(6))"
         let errPath = outPath.replacingOccurrences(of: "stdout", with: "stderr")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: outPath)
         process.standardError = FileHandle(forWritingAtPath: errPath)
         if let stdin {
