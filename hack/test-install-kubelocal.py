@@ -304,7 +304,7 @@ def helm_rbac(values):
 
 # Two replicas: the chart turns leader election on, so the Lease rules are exercised too.
 test('helm-rbac: the operator authenticated as the chart\'s ServiceAccount, authorised only by the chart\'s '
-     'ClusterRole, brings the dev sample to Ready and cleans up on delete')(lambda: helm_rbac({'replicaCount': 2}))
+     'ClusterRole, brings the dev sample to Ready (Programmed on the real server, which runs no pods) and cleans up on delete')(lambda: helm_rbac({'replicaCount': 2}))
 # Namespaced mode: Roles in the route's, the backends' and the Gateway's namespaces, nothing cluster-wide.
 test('helm-rbac-namespaced: the same with watchNamespaces (Roles only in llm, models, envoy-gateway-system)')(
     lambda: helm_rbac({'replicaCount': 2, 'watchNamespaces': ['llm', 'models', 'envoy-gateway-system']}))

@@ -37,13 +37,18 @@ public struct AuditLog: Sendable {
 
     public init(path: String) { self.path = path }
 
-    public func mark() -> Mark { Mark(offset: (try? Data(contentsOf: URL(fileURLWithPath: path)).count) ?? 0) }
+    public func mark() -> Mark {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        return Mark(offset: size)
+    }
 
-    /// Every entry after `mark` (from the start when nil).
+    /// Every entry after `mark` (from the start when nil); only that part of the file is read.
     public func entries(since mark: Mark? = nil) -> [Entry] {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { return [] }
-        let start = min(mark?.offset ?? 0, data.count)
-        return data[start...].split(separator: UInt8(ascii: "\n")).compactMap { line in
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: UInt64(mark?.offset ?? 0))) != nil,
+              let data = try? handle.readToEnd() else { return [] }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap { line in
             guard let event = try? JSONParser.parse(Array(line)) else { return nil }
             return Self.entry(event)
         }

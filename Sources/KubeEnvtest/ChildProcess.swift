@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One control-plane binary, started under a small `bash` guard that owns it by PID: the guard reads its
 /// stdin, a pipe whose write end only this process holds, and kills the binary when that pipe closes: on
@@ -10,6 +11,7 @@ final class ChildProcess: @unchecked Sendable {
     let logPath: String
     private let process: Process
     private let guardInput: Pipe
+    private let knownPID = Mutex<pid_t?>(nil)
 
     /// The guard: start the binary with its output in the log, wait for stdin to close, then TERM it (KILL after
     /// 10 s) and reap it. `$1` is the log path, the rest is the command line.
@@ -52,13 +54,16 @@ final class ChildProcess: @unchecked Sendable {
         return stat[close...].dropFirst(2).first == "Z"
     }
 
-    /// The binary's PID, from the guard's first log line.
+    /// The binary's PID, from the guard's first log line (read until found, then remembered: the log grows).
     var childPID: pid_t? {
-        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("pid ") {
-            return pid_t(line.dropFirst(4))
-        }
-        return nil
+        if let pid = knownPID.withLock({ $0 }) { return pid }
+        guard let handle = FileHandle(forReadingAtPath: logPath) else { return nil }
+        defer { try? handle.close() }
+        let head = String(decoding: (try? handle.read(upToCount: 4096)) ?? Data(), as: UTF8.self)
+        guard let line = head.split(separator: "\n").first(where: { $0.hasPrefix("pid ") }),
+              let pid = pid_t(line.dropFirst(4)) else { return nil }
+        knownPID.withLock { $0 = pid }
+        return pid
     }
 
     /// The last lines of the binary's output, for error messages.

@@ -3,6 +3,7 @@ import KubeClient
 import KubeCore
 import KubeLocal
 import Logging
+import Synchronization
 
 /// A real Kubernetes control plane on loopback for tests: etcd, kube-apiserver (HTTPS with a generated
 /// certificate, static tokens, RBAC, an audit log of every request) and, on request, kube-controller-manager
@@ -47,7 +48,9 @@ public final class ControlPlane: Sendable {
     /// The kube-apiserver audit log: one JSON line per request (see ``AuditLog``).
     public let auditLogPath: String
     private let tokens: [User: String]
-    private let processes: [ChildProcess]
+    /// etcd, kube-apiserver and (once started) kube-controller-manager, in start order.
+    private let running: Mutex<[ChildProcess]>
+    private var processes: [ChildProcess] { running.withLock { $0 } }
 
     private init(server: URL, certificateAuthorityPEM: String, directory: String, auditLogPath: String,
                  tokens: [User: String], processes: [ChildProcess]) {
@@ -56,7 +59,7 @@ public final class ControlPlane: Sendable {
         self.directory = directory
         self.auditLogPath = auditLogPath
         self.tokens = tokens
-        self.processes = processes
+        self.running = Mutex(processes)
     }
 
     /// A client configuration acting as `user`.
@@ -110,7 +113,7 @@ public final class ControlPlane: Sendable {
             let server = URL(string: "https://127.0.0.1:\(ports[2])")!
             started.append(try startAPIServer(assets, directory: directory, files: files, port: ports[2],
                                               etcdPort: ports[0]))
-            var plane = ControlPlane(server: server, certificateAuthorityPEM: files.certificateAuthorityPEM,
+            let plane = ControlPlane(server: server, certificateAuthorityPEM: files.certificateAuthorityPEM,
                                      directory: directory, auditLogPath: "\(directory)/audit.log", tokens: tokens,
                                      processes: started)
             let admin = try KubeClient(config: plane.config(), retryPolicy: RetryPolicy(maxAttempts: 1),
@@ -123,11 +126,10 @@ public final class ControlPlane: Sendable {
                 // only at its next discovery resync (up to ~30 s).
                 try await plane.installCRDs(options.crdPaths, client: admin)
                 if options.controllerManager {
-                    started.append(try await plane.startControllerManager(assets, files: files, port: ports[3],
-                                                                          admin: admin, logger: logger))
-                    plane = ControlPlane(server: server, certificateAuthorityPEM: files.certificateAuthorityPEM,
-                                         directory: directory, auditLogPath: plane.auditLogPath, tokens: tokens,
-                                         processes: started)
+                    let kcm = try await plane.startControllerManager(assets, files: files, port: ports[3], admin: admin,
+                                                                     logger: logger)
+                    started.append(kcm)
+                    plane.running.withLock { $0.append(kcm) }
                 }
             } catch {
                 try? await admin.shutdown()

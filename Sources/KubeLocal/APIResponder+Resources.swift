@@ -261,5 +261,4 @@ extension KubeCore.LabelSelector {
     init(json: JSONValue) throws {
         self = try json.decode(KubeCore.LabelSelector.self)
     }
-
 }

@@ -99,11 +99,11 @@ public final class Controller: Service, Sendable {
             + watches.map { ($0, false, $0.informer.changes()) }
     }
 
-    /// Every store this controller reads is ready.
     /// Reconciles finished since start (any outcome). With ``queue``'s depth and running keys it tells when the
     /// controller has caught up, e.g. that a restarted operator has been through every object once.
     public var finishedReconciles: Int { finished.load(ordering: .relaxed) }
 
+    /// Every store this controller reads is ready.
     public var isReady: Bool { primary.store.isReady && triggers.allSatisfy { $0.trigger.informer.store.isReady } }
 
     /// Stops taking keys; in-flight reconciles get ``Configuration/drainTimeout`` to finish.

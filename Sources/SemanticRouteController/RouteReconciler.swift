@@ -44,6 +44,7 @@ public struct RouteReconciler: Sendable {
         logger[metadataKey: "k8s.namespace"] = "\(namespace)"
         logger[metadataKey: "k8s.name"] = "\(name)"
         guard let raw = snapshot.route(namespace: namespace, name: name) else {
+            statusMemo.forget("\(namespace)/\(name)")
             logger.debug("route is gone; owner references and its finalizer cleaned up after it")
             return .done
         }

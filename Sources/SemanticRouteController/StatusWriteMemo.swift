@@ -27,6 +27,11 @@ final class StatusWriteMemo: Sendable {
         }
     }
 
+    /// The route is gone: nothing to remember for it.
+    func forget(_ key: String) {
+        _ = entries.withLock { $0.removeValue(forKey: key) }
+    }
+
     func wrote(_ status: SemanticRouteStatus, key: String, basedOn resourceVersion: String?) {
         guard let resourceVersion else { return }
         entries.withLock { $0[key] = Entry(basedOn: resourceVersion, written: status) }
