@@ -93,6 +93,17 @@ public enum KubeError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The server refused the object itself (schema, CEL rule, admission, RBAC): sending the same object again
+    /// will not help.
+    public var isRejection: Bool { code == 400 || code == 422 || code == 403 }
+
+    /// The server's message with each field cause of an `Invalid` answer appended, for status and Events.
+    public var detailedMessage: String {
+        guard case .invalid(_, let causes) = self, !causes.isEmpty else { return message }
+        let detail = causes.map { "\($0.field ?? ""): \($0.message ?? "")" }.joined(separator: "; ")
+        return message.contains(detail) ? message : "\(message) (\(detail))"
+    }
+
     /// A short PascalCase reason for metrics labels and Events (`NotFound`, `Conflict`, `Transport`, ...).
     public var reason: String {
         switch self {

@@ -12,7 +12,8 @@ import Synchronization
 ///   lookup), and a periodic resync of every primary object;
 /// - reconciles only once every involved store is ready (and, with leader election, while leading);
 /// - keys go through a ``WorkQueue``: deduped, one at a time per key, bounded concurrency;
-/// - one error policy: transient errors back off per key, terminal ones wait for the next change;
+/// - one error type, ``ReconcileError``: transient errors back off per key (never sooner than the server's
+///   `Retry-After`), terminal ones wait for the next change;
 /// - a `Service`: graceful shutdown stops taking keys and drains in-flight reconciles within ``Configuration/drainTimeout``;
 ///   losing the lease does the same and then throws ``LeadershipLostError`` so the process restarts as a standby;
 /// - an optional `housekeeping` function (e.g. sweeping objects whose owner is gone) runs once the stores are
@@ -62,7 +63,6 @@ public final class Controller: Service, Sendable {
     private let triggers: [(trigger: Trigger, owned: Bool, changes: AsyncStream<StoreChange>)]
     private let primaryChanges: AsyncStream<StoreChange>
     private let predicate: ChangePredicate
-    private let errorPolicy: @Sendable (any Error) -> ErrorDisposition
     private let reconcile: @Sendable (ReconcileRequest) async throws -> ReconcileAction
     private let housekeeping: (@Sendable () async -> Void)?
     private let leadership: LeaderElector?
@@ -76,7 +76,6 @@ public final class Controller: Service, Sendable {
     /// Subscribes to the informers at once, so create the controller before the informers run.
     public init(primary: Informer, owns: [Informer] = [], watches: [Trigger] = [],
                 configuration: Configuration, predicate: ChangePredicate = .always,
-                errorPolicy: @escaping @Sendable (any Error) -> ErrorDisposition = ErrorDisposition.default,
                 leadership: LeaderElector? = nil, clock: RuntimeClock = .continuous, logger: Logger,
                 housekeeping: (@Sendable () async -> Void)? = nil,
                 reconcile: @escaping @Sendable (ReconcileRequest) async throws -> ReconcileAction) {
@@ -84,7 +83,6 @@ public final class Controller: Service, Sendable {
         self.housekeeping = housekeeping
         self.primary = primary
         self.predicate = predicate
-        self.errorPolicy = errorPolicy
         self.reconcile = reconcile
         self.leadership = leadership
         self.clock = clock
@@ -215,17 +213,18 @@ public final class Controller: Service, Sendable {
             metrics.result("cancelled")
         } catch {
             metrics.result("error")
-            let reason = (error as? KubeError)?.reason ?? (error as? TerminalError)?.reason ?? "\(type(of: error))"
-            metrics.error(reason)
-            switch errorPolicy(error) {
+            let failure = ReconcileError(from: error)
+            metrics.error(failure.reason)
+            switch failure.disposition {
             case .transient:
-                let delay = queue.addWithBackoff(key)
+                let delay = queue.addWithBackoff(key, atLeast: failure.retryAfter)
                 logger.warning("reconcile failed; retrying", metadata: [
-                    "error": "\(error)", "error.reason": "\(reason)", "retry.delay_ms": "\(Int(delay.seconds * 1000))"])
+                    "error": "\(failure.message)", "error.reason": "\(failure.reason)",
+                    "retry.delay_ms": "\(Int(delay.seconds * 1000))"])
             case .terminal:
                 queue.forget(key)
                 logger.error("reconcile failed; not retrying until the object changes", metadata: [
-                    "error": "\(error)", "error.reason": "\(reason)"])
+                    "error": "\(failure.message)", "error.reason": "\(failure.reason)"])
             }
         }
     }

@@ -31,27 +31,54 @@ public enum ErrorDisposition: Sendable, Hashable {
     case terminal
 }
 
-/// Marks an error as terminal: the controller will not retry until the next change.
-public struct TerminalError: Error, Sendable, CustomStringConvertible {
+/// Why a reconcile failed and what the controller does about it: the one error type a reconcile function
+/// throws. Anything else it throws is read through ``init(from:)``.
+public struct ReconcileError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// PascalCase, for `reconcile_errors_total{reason}` and logs (`Conflict`, `ServerError`, `InvalidSpec`, ...).
     public var reason: String
     public var message: String
+    public var disposition: ErrorDisposition
+    /// The least the queue waits before the retry (a server's `Retry-After`); the key's backoff applies when longer.
+    public var retryAfter: Duration?
 
-    public init(reason: String, message: String) {
+    public init(reason: String, message: String, disposition: ErrorDisposition = .transient, retryAfter: Duration? = nil) {
         self.reason = reason
         self.message = message
+        self.disposition = disposition
+        self.retryAfter = retryAfter
+    }
+
+    /// Not retried until the object changes again (e.g. an invalid spec).
+    public static func terminal(reason: String, message: String) -> ReconcileError {
+        ReconcileError(reason: reason, message: message, disposition: .terminal)
+    }
+
+    /// One failed API call: the server rejected what we sent (``KubeError/invalid(_:causes:)``) is terminal,
+    /// repeating it will not help; everything else is transient, honouring the server's `Retry-After`.
+    public init(_ error: KubeError) {
+        var disposition = ErrorDisposition.transient
+        if case .invalid = error { disposition = .terminal }
+        self.init(reason: error.reason, message: error.description, disposition: disposition, retryAfter: error.retryAfter)
+    }
+
+    /// Several failed API calls of one reconcile, none of them lost: the first one's reason, every message,
+    /// terminal only when all are, and the longest `Retry-After`.
+    public init(_ errors: [KubeError]) {
+        let each = errors.map(ReconcileError.init)
+        self.init(reason: each.first?.reason ?? "Unknown", message: each.map(\.message).joined(separator: "; "),
+                  disposition: !each.isEmpty && each.allSatisfy { $0.disposition == .terminal } ? .terminal : .transient,
+                  retryAfter: each.compactMap(\.retryAfter).max())
+    }
+
+    /// Any error as the controller treats it: a ``ReconcileError`` as it is, a ``KubeError`` by ``init(_:)-(KubeError)``,
+    /// anything else transient under its type's name.
+    public init(from error: any Error) {
+        if let error = error as? ReconcileError { self = error }
+        else if let error = error as? KubeError { self.init(error) }
+        else { self.init(reason: "\(type(of: error))", message: "\(error)") }
     }
 
     public var description: String { "\(reason): \(message)" }
-}
-
-extension ErrorDisposition {
-    /// The default policy: ``TerminalError`` and ``KubeError/invalid(_:causes:)`` (the server rejected what we
-    /// sent; repeating it will not help) are terminal; everything else is transient.
-    public static func `default`(_ error: any Error) -> ErrorDisposition {
-        if error is TerminalError { return .terminal }
-        if let error = error as? KubeError, case .invalid = error { return .terminal }
-        return .transient
-    }
 }
 
 /// Decides which changes of the primary kind trigger a reconcile.

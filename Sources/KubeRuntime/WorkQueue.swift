@@ -66,15 +66,16 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         signal.notify()
     }
 
-    /// Queues `key` after its per-key backoff, and counts a failure for it. Returns the delay used.
+    /// Queues `key` after its per-key backoff (or `atLeast`, when that is longer: a server's `Retry-After`), and
+    /// counts a failure for it. Returns the delay used.
     @discardableResult
-    public func addWithBackoff(_ key: Key) -> Duration {
+    public func addWithBackoff(_ key: Key, atLeast minimum: Duration? = nil) -> Duration {
         let attempt = state.withLock { s -> Int in
             let n = s.failures[key] ?? 0
             s.failures[key] = n + 1
             return n
         }
-        let delay = backoff.delay(attempt: attempt)
+        let delay = max(backoff.delay(attempt: attempt), minimum ?? .zero)
         add(key, after: delay)
         return delay
     }

@@ -16,9 +16,8 @@ public struct ApplyPlanner: Sendable {
 
     public init(routeLabel: String) { self.routeLabel = routeLabel }
 
-    /// The rendered objects as semroute applies them: the applied-hash annotation added, and the
-    /// ClientTrafficPolicy shared by every route on a Gateway made route-neutral (no route label, no owner
-    /// reference), so routes sharing it send identical objects instead of taking it from each other.
+    /// The rendered objects as semroute applies them: the applied-hash annotation added (the hash of the
+    /// object without it).
     public func prepared(_ desired: [DesiredObject]) -> [(ObjectRef, JSONValue)] {
         desired.map { object in
             let key = ObjectRef(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace,
@@ -26,15 +25,7 @@ public struct ApplyPlanner: Sendable {
             guard case .object(var body) = object.body, case .object(var meta)? = body["metadata"] else {
                 return (key, object.body)
             }
-            if Self.isShared(key) {
-                if case .object(var labels)? = meta["labels"] {
-                    labels[RouteLabels.routeKey] = nil
-                    meta["labels"] = .object(labels)
-                }
-                meta["ownerReferences"] = nil
-            }
-            body["metadata"] = .object(meta)
-            let hash = StableHash.hex64(JSONWriter.string(.object(body)))
+            let hash = StableHash.hex64(JSONWriter.string(object.body))
             var annotations = meta["annotations"]?.objectValue ?? JSONObject()
             annotations[Self.appliedHashKey] = .string(hash)
             meta["annotations"] = .object(annotations)
@@ -43,7 +34,8 @@ public struct ApplyPlanner: Sendable {
         }
     }
 
-    /// The ClientTrafficPolicy `semroute-<gateway>` is shared by every route attached to that Gateway.
+    /// The ClientTrafficPolicy `semroute-<gateway>` is shared by every route attached to that Gateway (render
+    /// makes it route-neutral: no route label, no owner reference).
     public static func isShared(_ key: ObjectRef) -> Bool {
         key.kind == "ClientTrafficPolicy" && key.group == "gateway.envoyproxy.io"
     }

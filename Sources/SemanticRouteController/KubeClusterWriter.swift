@@ -6,14 +6,15 @@ struct KubeClusterWriter: ClusterWriter {
     static let fieldManager = "semroute"
     let client: KubeClient
 
-    func resource(_ key: ObjectRef) throws(APIFailure) -> APIResource {
+    func resource(_ key: ObjectRef) throws(KubeError) -> APIResource {
         guard let resource = ManagedKinds.resource(for: key) else {
-            throw APIFailure(code: 0, reason: "UnknownKind", message: "semroute does not manage \(key.apiVersion) \(key.kind)")
+            throw KubeError.invalid(Status(message: "semroute does not manage \(key.apiVersion) \(key.kind)", reason: "Invalid"),
+                                    causes: [])
         }
         return resource
     }
 
-    func get(_ key: ObjectRef) async throws(APIFailure) -> JSONValue? {
+    func get(_ key: ObjectRef) async throws(KubeError) -> JSONValue? {
         let resource = try resource(key)
         do {
             return try await client.get(resource, namespace: key.namespace, name: key.name)
@@ -24,7 +25,7 @@ struct KubeClusterWriter: ClusterWriter {
         }
     }
 
-    func apply(_ key: ObjectRef, _ body: JSONValue) async throws(APIFailure) -> JSONValue {
+    func apply(_ key: ObjectRef, _ body: JSONValue) async throws(KubeError) -> JSONValue {
         let resource = try resource(key)
         do {
             return try await client.apply(resource, namespace: key.namespace, name: key.name, body,
@@ -34,7 +35,7 @@ struct KubeClusterWriter: ClusterWriter {
         }
     }
 
-    func delete(_ key: ObjectRef) async throws(APIFailure) {
+    func delete(_ key: ObjectRef) async throws(KubeError) {
         let resource = try resource(key)
         do {
             try await client.delete(resource, namespace: key.namespace, name: key.name,
@@ -47,7 +48,7 @@ struct KubeClusterWriter: ClusterWriter {
     }
 
     func setFinalizers(namespace: String, name: String, _ finalizers: [String], resourceVersion: String?)
-        async throws(APIFailure) -> JSONValue {
+        async throws(KubeError) -> JSONValue {
         var meta = JSONObject([("finalizers", JSONValue(finalizers))])
         if let resourceVersion { meta["resourceVersion"] = .string(resourceVersion) }
         do {
@@ -61,7 +62,7 @@ struct KubeClusterWriter: ClusterWriter {
 
     /// A JSON merge patch of the whole status through the status subresource: lists are replaced whole, and
     /// every top-level field we no longer report is sent as null so it goes away.
-    func writeStatus(namespace: String, name: String, _ status: JSONValue) async throws(APIFailure) -> JSONValue {
+    func writeStatus(namespace: String, name: String, _ status: JSONValue) async throws(KubeError) -> JSONValue {
         var patch = status.objectValue ?? JSONObject()
         for key in Self.statusFields where patch[key] == nil { patch[key] = .null }
         do {
@@ -75,25 +76,8 @@ struct KubeClusterWriter: ClusterWriter {
 
     static let statusFields = ["observedGeneration", "conditions", "classifier", "decisions", "backends", "managed"]
 
-    static func failure(_ error: any Error) -> APIFailure {
-        guard let error = error as? KubeError else {
-            return APIFailure(code: 0, reason: "Transport", message: "\(error)")
-        }
-        var message = error.message
-        if case .invalid(_, let causes) = error, !causes.isEmpty {
-            let detail = causes.map { "\($0.field ?? ""): \($0.message ?? "")" }.joined(separator: "; ")
-            if !message.contains(detail) { message += " (\(detail))" }
-        }
-        return APIFailure(code: error.code, reason: error.reason, message: message, retryAfter: error.retryAfter)
-    }
-}
-
-extension APIFailure {
-    /// The client error this failure came from, for the runtime's metrics and error policy.
-    var kubeError: KubeError {
-        if code == 0 { return .transport(message) }
-        let retry = retryAfter.map { Int($0.components.seconds) }
-        return KubeError(code: code, status: Status(message: message, reason: reason,
-                                                    details: retry.map { Status.Details(retryAfterSeconds: $0) }, code: code))
+    /// The client throws ``KubeError`` for every answer; anything else is a transport failure.
+    static func failure(_ error: any Error) -> KubeError {
+        error as? KubeError ?? .transport("\(error)")
     }
 }

@@ -1,7 +1,10 @@
 import KubeCore
+import SemanticRouteAPI
+import SemanticRouteRender
 
-/// Indexes over the SemanticRoute store, computed from the raw objects (an invalid route still indexes what
-/// it names), so a change of a Secret, Service, Gateway or managed object finds the routes to reconcile.
+/// Indexes over the SemanticRoute store, so a change of a Secret, Service, Gateway or managed object finds the
+/// routes to reconcile. The Gateway and route-label indexes read the raw object (an invalid route still
+/// holds its Gateway's shared policy); Secrets and Services come from the decoded spec.
 public enum RouteIndexes {
     public static let gateway = "semroute.io/gateway"
     public static let secret = "semroute.io/secret"
@@ -12,8 +15,8 @@ public enum RouteIndexes {
 
     public static let all: [String: @Sendable (JSONValue) -> [String]] = [
         gateway: { route in SharedPolicyPlanner.gateway(of: route).map { [$0] } ?? [] },
-        secret: secrets,
-        service: services,
+        secret: { references($0, .secret) },
+        service: { references($0, .service) },
         routeLabel: { route in
             guard let ns = route[path: "metadata", "namespace"]?.stringValue,
                   let name = route[path: "metadata", "name"]?.stringValue else { return [] }
@@ -21,28 +24,11 @@ public enum RouteIndexes {
         },
     ]
 
-    static func namespace(_ route: JSONValue) -> String {
-        route[path: "metadata", "namespace"]?.stringValue ?? "default"
-    }
-
-    /// `ns/name` of every Secret the route's backends reference.
-    @Sendable static func secrets(_ route: JSONValue) -> [String] {
-        let ns = namespace(route)
-        return (route[path: "spec", "backends"]?.arrayValue ?? []).flatMap { backend -> [String] in
-            let auth = backend["auth"]?.objectValue ?? JSONObject()
-            return auth.compactMap { _, member -> String? in
-                let ref = member["secretRef"] ?? member["clientSecretRef"]
-                return ref?["name"]?.stringValue.map { "\(ns)/\($0)" }
-            }
-        }
-    }
-
-    /// `ns/name` of every Service the route's backends use as endpoint.
-    @Sendable static func services(_ route: JSONValue) -> [String] {
-        let ns = namespace(route)
-        return (route[path: "spec", "backends"]?.arrayValue ?? []).compactMap { backend -> String? in
-            guard let service = backend[path: "endpoint", "service"], let name = service["name"]?.stringValue else { return nil }
-            return "\(service["namespace"]?.stringValue ?? ns)/\(name)"
-        }
+    /// `ns/name` of every object of `kind` the route references, as ``RouteReference/all(of:)`` reads them from
+    /// the decoded spec (one parser for reconcile and the indexes). A spec that does not decode references
+    /// nothing: the route reports its spec errors and is reconciled again when its spec changes.
+    static func references(_ route: JSONValue, _ kind: RouteReference.Kind) -> [String] {
+        guard case .success(let decoded) = SemanticRouteDecoder.decode(RouteReconciler.specOnly(route)) else { return [] }
+        return RouteReference.all(of: decoded).filter { $0.kind == kind }.map(\.namespacedName)
     }
 }

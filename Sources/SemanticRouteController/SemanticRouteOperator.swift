@@ -68,7 +68,7 @@ public final class SemanticRouteOperator: Sendable {
         // install's RBAC grants nothing cluster-wide). A forbidden list is not fatal here: the informer for that
         // kind retries, /readyz stays false, and the log names the missing permission.
         let probeNamespace = configuration.namespaces.first
-        for resource in ManagedKinds.rendered + [ManagedKinds.gateways] where !resource.group.isEmpty
+        for resource in RenderedKinds.all + [ManagedKinds.gateways] where !resource.group.isEmpty
             && !["apps", "autoscaling", "policy"].contains(resource.group) {
             do {
                 _ = try await client.list(resource, namespace: resource.namespaced ? probeNamespace : nil,
@@ -120,10 +120,10 @@ public final class SemanticRouteOperator: Sendable {
         let managedSelector = LabelSelector(matchLabels: [RouteLabels.managedByKey: RouteLabels.managedByValue])
         var owned: [String: Store] = [:]
         var ownedInformers: [Informer] = []
-        for resource in ManagedKinds.rendered where !unserved.contains(resource) {
+        for resource in RenderedKinds.all where !unserved.contains(resource) {
             // Services are also referenced as backends, and a user's own ClientTrafficPolicy must be seen: those
             // two kinds are watched whole; the others only with our label.
-            let whole = resource == .services || resource == ManagedKinds.clientTrafficPolicies
+            let whole = resource == .services || resource == RenderedKinds.clientTrafficPolicies
             let i = scoped(resource, labelSelector: whole ? nil : managedSelector, indexers: [
                 RouteIndexes.routeLabel: Indexers.label(RouteLabels.routeKey), "namespace": Indexers.namespace,
                 RouteIndexes.managedBy: Indexers.label(RouteLabels.managedByKey),
@@ -196,14 +196,7 @@ public final class SemanticRouteOperator: Sendable {
             let namespace = request.key.namespace ?? ""
             guard namespaces.isEmpty || namespaces.contains(namespace) else { return .awaitChange }
             defer { gauges.update() }
-            do {
-                switch try await reconciler.reconcile(namespace: namespace, name: request.key.name) {
-                case .done: return .awaitChange
-                case .requeue(let after): return .requeue(after: after)
-                }
-            } catch let error as ReconcileError {
-                throw error.failures.first?.kubeError ?? KubeError.transport(error.description)
-            }
+            return try await reconciler.reconcile(namespace: namespace, name: request.key.name)
         }
     }
 }

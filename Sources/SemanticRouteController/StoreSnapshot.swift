@@ -1,5 +1,6 @@
 import KubeCore
 import KubeRuntime
+import SemanticRouteRender
 
 /// ``ClusterSnapshot`` over the informers' stores.
 struct StoreSnapshot: ClusterSnapshot {
@@ -34,7 +35,7 @@ struct StoreSnapshot: ClusterSnapshot {
     }
 
     func managedClientTrafficPolicies() -> [JSONValue] {
-        let key = Self.kindKey(group: ManagedKinds.clientTrafficPolicies.group, kind: "ClientTrafficPolicy")
+        let key = Self.kindKey(group: RenderedKinds.clientTrafficPolicies.group, kind: "ClientTrafficPolicy")
         return (owned[key]?.list() ?? []).filter { RouteLabels.isManaged(ApplyPlanner.labels($0)) }
     }
 
@@ -51,7 +52,7 @@ struct StoreSnapshot: ClusterSnapshot {
     }
 
     func clientTrafficPolicies(namespace: String) -> [JSONValue] {
-        let key = Self.kindKey(group: ManagedKinds.clientTrafficPolicies.group, kind: "ClientTrafficPolicy")
+        let key = Self.kindKey(group: RenderedKinds.clientTrafficPolicies.group, kind: "ClientTrafficPolicy")
         return owned[key]?.byIndex("namespace", namespace) ?? []
     }
 }

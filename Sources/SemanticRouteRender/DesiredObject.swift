@@ -9,13 +9,8 @@ public struct DesiredObject: Sendable, Hashable {
     /// The whole object, `apiVersion`, `kind` and `metadata` included.
     public var body: JSONValue
 
-    /// Output order: the classifier first (it must be up before Envoy calls it), then backends before
-    /// the route that references them, then policies; by name within a kind.
-    static let kindOrder = [
-        "ConfigMap", "Service", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-        "Backend", "AIServiceBackend", "BackendSecurityPolicy", "AIGatewayRoute", "BackendTrafficPolicy",
-        "ClientTrafficPolicy", "EnvoyPatchPolicy",
-    ]
+    /// Output order: ``RenderedKinds/all``'s, then by namespace and name within a kind.
+    static let kindOrder = RenderedKinds.all.map(\.kind)
 
     static func precedes(_ a: DesiredObject, _ b: DesiredObject) -> Bool {
         let ka = kindOrder.firstIndex(of: a.kind) ?? kindOrder.count

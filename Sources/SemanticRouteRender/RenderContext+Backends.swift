@@ -33,8 +33,8 @@ extension RenderContext {
                 spec["tls"] = ["wellKnownCACertificates": "System", "sni": .string(where_.host)]
             }
         }
-        return object("gateway.envoyproxy.io/v1alpha1", "Backend", name: names.backend(b.name),
-                      labels: [(RenderNames.componentKey, "backend")], spec: .object(spec))
+        return object(RenderedKinds.backends, name: names.backend(b.name),
+                      labels: [(RouteLabels.componentKey, "backend")], spec: .object(spec))
     }
 
     func aiServiceBackend(_ b: Backend) -> DesiredObject {
@@ -42,8 +42,8 @@ extension RenderContext {
         var schema = JSONObject([("name", .string(s.name.rawValue))])
         if s.name.usesPrefix, let prefix = s.prefix { schema["prefix"] = .string(prefix) }
         if !s.name.usesPrefix, let version = s.version { schema["version"] = .string(version) }
-        return object("aigateway.envoyproxy.io/v1beta1", "AIServiceBackend", name: names.backend(b.name),
-                      labels: [(RenderNames.componentKey, "backend")], spec: [
+        return object(RenderedKinds.aiServiceBackends, name: names.backend(b.name),
+                      labels: [(RouteLabels.componentKey, "backend")], spec: [
             "schema": .object(schema),
             "backendRef": ["name": .string(names.backend(b.name)), "kind": "Backend", "group": "gateway.envoyproxy.io"],
         ])
@@ -81,7 +81,7 @@ extension RenderContext {
             if let ref = gcp.secretRef { o["credentialsFile"] = ["secretRef": secret(ref)] }
             spec["gcpCredentials"] = .object(o)
         }
-        return object("aigateway.envoyproxy.io/v1beta1", "BackendSecurityPolicy", name: names.backend(b.name),
-                      labels: [(RenderNames.componentKey, "backend")], spec: .object(spec))
+        return object(RenderedKinds.backendSecurityPolicies, name: names.backend(b.name),
+                      labels: [(RouteLabels.componentKey, "backend")], spec: .object(spec))
     }
 }

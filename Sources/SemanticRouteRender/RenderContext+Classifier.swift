@@ -18,12 +18,12 @@ extension RenderContext {
     }
 
     var classifierLabels: [(String, JSONValue)] {
-        names.classifierSelector + [(RenderNames.componentKey, "classifier")]
+        names.classifierSelector + [(RouteLabels.componentKey, "classifier")]
     }
 
     func configMap(_ json: String, hash: String) -> DesiredObject {
-        object("v1", "ConfigMap", name: names.classifier, labels: classifierLabels,
-               annotations: [(RenderNames.configHashKey, .string(hash))],
+        object(.configMaps, name: names.classifier, labels: classifierLabels,
+               annotations: [(RouteLabels.configHashKey, .string(hash))],
                spec: [Self.configFile: .string(json)], specKey: "data")
     }
 
@@ -80,15 +80,15 @@ extension RenderContext {
         if c.autoscaling == nil { deploymentSpec["replicas"] = JSONValue(c.replicas ?? 1) }
         deploymentSpec["selector"] = ["matchLabels": .object(JSONObject(names.classifierSelector))]
         deploymentSpec["template"] = [
-            "metadata": ["labels": .object(JSONObject(names.commonLabels + classifierLabels))],
+            "metadata": ["labels": .object(JSONObject(names.commonLabels() + classifierLabels))],
             "spec": podSpec,
         ]
-        return object("apps/v1", "Deployment", name: names.classifier, labels: classifierLabels,
-                      annotations: [(RenderNames.configHashKey, .string(configHash))], spec: .object(deploymentSpec))
+        return object(.deployments, name: names.classifier, labels: classifierLabels,
+                      annotations: [(RouteLabels.configHashKey, .string(configHash))], spec: .object(deploymentSpec))
     }
 
     func service() -> DesiredObject {
-        object("v1", "Service", name: names.classifier, labels: classifierLabels, spec: [
+        object(.services, name: names.classifier, labels: classifierLabels, spec: [
             "selector": .object(JSONObject(names.classifierSelector)),
             "ports": [
                 ["name": "grpc", "port": JSONValue(ClassifierPorts.grpc), "targetPort": "grpc", "protocol": "TCP", "appProtocol": "kubernetes.io/h2c"],
@@ -100,7 +100,7 @@ extension RenderContext {
 
     func horizontalPodAutoscaler() -> DesiredObject? {
         guard let a = spec.classifier?.autoscaling else { return nil }
-        return object("autoscaling/v2", "HorizontalPodAutoscaler", name: names.classifier, labels: classifierLabels, spec: [
+        return object(.horizontalPodAutoscalers, name: names.classifier, labels: classifierLabels, spec: [
             "scaleTargetRef": ["apiVersion": "apps/v1", "kind": "Deployment", "name": .string(names.classifier)],
             "minReplicas": JSONValue(a.effectiveMinReplicas),
             "maxReplicas": JSONValue(a.maxReplicas),
@@ -116,7 +116,7 @@ extension RenderContext {
         let c = spec.classifier ?? ClassifierSpec()
         let floor = c.autoscaling?.effectiveMinReplicas ?? c.replicas ?? 1
         guard floor >= 2 else { return nil }
-        return object("policy/v1", "PodDisruptionBudget", name: names.classifier, labels: classifierLabels, spec: [
+        return object(.podDisruptionBudgets, name: names.classifier, labels: classifierLabels, spec: [
             "maxUnavailable": 1,
             "selector": ["matchLabels": .object(JSONObject(names.classifierSelector))],
         ])

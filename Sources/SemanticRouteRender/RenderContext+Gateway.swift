@@ -30,8 +30,8 @@ extension RenderContext {
                 ["metadataKey": .string(t.metadataKey), "type": .string(t.costType)]
             })
         }
-        return object("aigateway.envoyproxy.io/v1beta1", "AIGatewayRoute", name: names.aiGatewayRoute,
-                      labels: [(RenderNames.componentKey, "route")], spec: .object(routeSpec))
+        return object(RenderedKinds.aiGatewayRoutes, name: names.aiGatewayRoute,
+                      labels: [(RouteLabels.componentKey, "route")], spec: .object(routeSpec))
     }
 
     private func rule(name: String, models: [String], targets: [Target]) -> JSONValue {
@@ -77,8 +77,8 @@ extension RenderContext {
             policy["rateLimit"] = ["type": "Global", "global": ["rules": .array(limits.map(rateLimitRule))]]
         }
         guard policy.count > 1 else { return nil }
-        return object("gateway.envoyproxy.io/v1alpha1", "BackendTrafficPolicy", name: names.aiGatewayRoute,
-                      labels: [(RenderNames.componentKey, "route")], spec: .object(policy))
+        return object(RenderedKinds.backendTrafficPolicies, name: names.aiGatewayRoute,
+                      labels: [(RouteLabels.componentKey, "route")], spec: .object(policy))
     }
 
     /// A token budget: requests cost nothing up front; the response is charged with the token count
@@ -141,8 +141,8 @@ extension RenderContext {
                 ]]]]]]],
             ],
         ]
-        return object("gateway.envoyproxy.io/v1alpha1", "EnvoyPatchPolicy", name: names.patchPolicy,
-                      namespace: names.gatewayNamespace, labels: [(RenderNames.componentKey, "gateway")], spec: [
+        return object(RenderedKinds.envoyPatchPolicies, name: names.patchPolicy,
+                      namespace: names.gatewayNamespace, labels: [(RouteLabels.componentKey, "gateway")], spec: [
             "targetRef": ["group": "gateway.networking.k8s.io", "kind": "Gateway", "name": .string(names.gatewayName)],
             "type": "JSONPatch",
             "jsonPatches": [
@@ -160,10 +160,10 @@ extension RenderContext {
         ])
     }
 
-    /// The body buffer limit on the Gateway, shared by every route attached to it.
+    /// The body buffer limit on the Gateway, shared by every route attached to it: route-neutral.
     func clientTrafficPolicy() -> DesiredObject {
-        object("gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy", name: names.clientTrafficPolicy,
-               namespace: names.gatewayNamespace, labels: [(RenderNames.componentKey, "gateway")], spec: [
+        object(RenderedKinds.clientTrafficPolicies, name: names.clientTrafficPolicy,
+               namespace: names.gatewayNamespace, labels: [(RouteLabels.componentKey, "gateway")], routeNeutral: true, spec: [
             "targetRefs": [["group": "gateway.networking.k8s.io", "kind": "Gateway", "name": .string(names.gatewayName)]],
             "connection": ["bufferLimit": .string(options.bufferLimit)],
         ])

@@ -48,25 +48,27 @@ public struct Renderer: Sendable {
 struct RenderContext {
     let route: SemanticRoute
     let spec: SemanticRouteSpec
-    let names: RenderNames
+    let names: RouteNames
     let options: Renderer.Options
 
     init(route: SemanticRoute, options: Renderer.Options) {
         self.route = route
         self.spec = route.spec
-        self.names = RenderNames(route)
+        self.names = RouteNames(route)
         self.options = options
     }
 
     /// Objects in the route's namespace are owned by it (garbage-collected with it); objects elsewhere
     /// are cleaned up by the operator's finalizer. No owner reference without a uid (offline render).
+    /// A `routeNeutral` object (the ClientTrafficPolicy every route on a Gateway shares) carries neither the
+    /// route label nor an owner reference, so every route sharing it renders the identical object.
     func metadata(name: String, namespace: String, labels extra: [(String, JSONValue)] = [],
-                  annotations: [(String, JSONValue)] = []) -> JSONValue {
-        var labels = JSONObject(names.commonLabels)
+                  annotations: [(String, JSONValue)] = [], routeNeutral: Bool = false) -> JSONValue {
+        var labels = JSONObject(names.commonLabels(routeNeutral: routeNeutral))
         for (k, v) in extra { labels[k] = v }
         var meta = JSONObject([("name", .string(name)), ("namespace", .string(namespace)), ("labels", .object(labels))])
         if !annotations.isEmpty { meta["annotations"] = .object(JSONObject(annotations)) }
-        if namespace == route.namespace, let uid = route.metadata.uid, !uid.isEmpty {
+        if !routeNeutral, namespace == route.namespace, let uid = route.metadata.uid, !uid.isEmpty {
             let owner = OwnerReference(apiVersion: SemanticRoute.apiVersion, kind: SemanticRoute.kind, name: route.name,
                                        uid: uid, controller: true, blockOwnerDeletion: true)
             meta["ownerReferences"] = [owner.json]
@@ -74,13 +76,15 @@ struct RenderContext {
         return .object(meta)
     }
 
-    func object(_ apiVersion: String, _ kind: String, name: String, namespace: String? = nil,
-                labels: [(String, JSONValue)] = [], annotations: [(String, JSONValue)] = [],
+    func object(_ resource: APIResource, name: String, namespace: String? = nil,
+                labels: [(String, JSONValue)] = [], annotations: [(String, JSONValue)] = [], routeNeutral: Bool = false,
                 spec: JSONValue, specKey: String = "spec") -> DesiredObject {
         let ns = namespace ?? route.namespace
+        let apiVersion = resource.apiVersion, kind = resource.kind
         let body: JSONValue = .object(JSONObject([
             ("apiVersion", .string(apiVersion)), ("kind", .string(kind)),
-            ("metadata", metadata(name: name, namespace: ns, labels: labels, annotations: annotations)),
+            ("metadata", metadata(name: name, namespace: ns, labels: labels, annotations: annotations,
+                                  routeNeutral: routeNeutral)),
             (specKey, spec),
         ]))
         return DesiredObject(apiVersion: apiVersion, kind: kind, name: name, namespace: ns, body: body)

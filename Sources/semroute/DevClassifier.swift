@@ -7,6 +7,7 @@ import Logging
 import SemanticRouteController
 import ServiceLifecycle
 import Synchronization
+import SemanticRouteRender
 
 /// `semroute dev`'s classifier: it follows one SemanticRoute's rendered ConfigMap (`<route>-classifier`,
 /// key `config.json`), copies it to a file under the data folder whenever it changes, and — once the first

@@ -2,6 +2,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import SemanticRouteController
+import SemanticRouteRender
 
 /// The sample `semroute dev` applies on its first start: every YAML file in `manifests/dev` (found from the
 /// working folder or one of its parents), each object created unless it already exists. A marker in the data

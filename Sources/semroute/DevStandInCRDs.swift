@@ -1,5 +1,6 @@
 import KubeCore
 import SemanticRouteController
+import SemanticRouteRender
 
 /// Permissive CustomResourceDefinitions for every upstream kind the operator renders or reads (AI Gateway,
 /// Envoy Gateway, Gateway API), registered by `semroute dev` when no `--upstream-crds` folder is given.
@@ -7,7 +8,7 @@ import SemanticRouteController
 /// reject are stored here: dev prints a warning saying so.
 enum DevStandInCRDs {
     static var kinds: [APIResource] {
-        (ManagedKinds.rendered + [ManagedKinds.gateways]).filter { !$0.group.isEmpty && !["apps", "autoscaling", "policy"].contains($0.group) }
+        (RenderedKinds.all + [ManagedKinds.gateways]).filter { !$0.group.isEmpty && !["apps", "autoscaling", "policy"].contains($0.group) }
     }
 
     static var all: [JSONValue] { kinds.map(crd) }

@@ -110,7 +110,7 @@ struct ControllerTests {
             case 2: return .requeue(after: .seconds(30))
             case 3:
                 await gate.wait()
-                throw TerminalError(reason: "InvalidSpec", message: "spec.x: Invalid value")
+                throw ReconcileError.terminal(reason: "InvalidSpec", message: "spec.x: Invalid value")
             default: return .awaitChange
             }
         }
@@ -134,6 +134,51 @@ struct ControllerTests {
             #expect(afterTerminal.values[0].failures == 0)
         }
         #expect(calls.values.map(\.name) == ["p1", "p1", "p1", "p2"])
+    }
+
+    @Test("a server's Retry-After longer than the key's backoff delays the retry to it")
+    func retryAfter() async throws {
+        let clock = ManualClock()
+        let source = ScriptedSource()
+        source.enqueueList([], resourceVersion: "1")
+        let watch = source.enqueueOpenWatch()
+        let primary = Informer(resource: Self.routes, source: source, clock: RuntimeClock(clock), logger: testLogger)
+        let calls = Recorder<Int>()
+        let controller = Controller(primary: primary,
+                                    configuration: .init(name: "t", concurrency: 1, resyncPeriod: nil,
+                                                         backoff: Backoff(initial: .seconds(5), maximum: .seconds(5), jitter: 0)),
+                                    clock: RuntimeClock(clock), logger: testLogger) { request in
+            calls.append(request.failures)
+            if request.failures == 0 {
+                throw KubeError(code: 429, status: Status(message: "slow down", reason: "TooManyRequests", code: 429),
+                                retryAfterHeader: "20")
+            }
+            return .awaitChange
+        }
+        try await run([], controller: controller, informers: [primary]) {
+            watch.yield(event(.added, object("p1", rv: 1, generation: 1)))
+            await calls.waitFor(1)
+            await clock.waitForSleeper(until: .init(offset: .seconds(20)))
+            #expect(clock.nextDeadline == .init(offset: .seconds(20)), "not the 5 s backoff")
+            clock.advance(by: .seconds(20))
+            await calls.waitFor(2)
+        }
+        #expect(calls.values == [0, 1])
+    }
+
+    @Test("one reconcile's failures aggregate into one error: first reason, every message, longest Retry-After")
+    func aggregatedFailures() {
+        let conflict = KubeError(code: 409, status: Status(message: "stale", reason: "Conflict", code: 409))
+        let busy = KubeError(code: 429, status: Status(message: "busy", reason: "TooManyRequests", code: 429), retryAfterHeader: "7")
+        let invalid = KubeError(code: 422, status: Status(message: "spec.x: Invalid value", reason: "Invalid", code: 422))
+        let both = ReconcileError([conflict, busy])
+        #expect(both.reason == "Conflict")
+        #expect(both.message.contains("stale") && both.message.contains("busy"))
+        #expect(both.retryAfter == .seconds(7))
+        #expect(both.disposition == .transient)
+        #expect(ReconcileError([invalid]).disposition == .terminal, "the server rejected the object: retrying will not help")
+        #expect(ReconcileError([invalid, conflict]).disposition == .transient, "terminal only when every failure is")
+        #expect(ReconcileError(from: CancellationError()).reason == "CancellationError")
     }
 
     @Test("generationChanged passes creations, spec changes, deletions and metadata the controller acts on")

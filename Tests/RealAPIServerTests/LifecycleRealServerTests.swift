@@ -5,6 +5,7 @@ import KubeEnvtest
 import KubeRuntime
 import Testing
 @testable import SemanticRouteController
+import SemanticRouteRender
 
 /// What needs kube-controller-manager: deletion through the finalizer and garbage collection, and a leader
 /// handover between two operators, on the real server.
@@ -16,7 +17,7 @@ struct LifecycleRealServerTests {
     static func managedObjects(_ s: Scenario) async throws -> [String] {
         var out: [String] = []
         let selector = LabelSelector(matchLabels: [RouteLabels.managedByKey: RouteLabels.managedByValue])
-        for resource in ManagedKinds.rendered {
+        for resource in RenderedKinds.all {
             for ns in [s.fixtures.routeNamespace, s.fixtures.gatewayNamespace] {
                 let list = try await s.admin.listAll(resource, namespace: ns, options: ListOptions(labelSelector: selector))
                 out += list.items.compactMap { o in o[path: "metadata", "name"]?.stringValue.map { "\(resource.kind) \(ns)/\($0)" } }

@@ -5,6 +5,7 @@ import KubeEnvtest
 import KubeRuntime
 import Testing
 @testable import SemanticRouteController
+import SemanticRouteRender
 
 /// The operator against a real kube-apiserver v1.32, under the shipped ClusterRole. Writes are counted from the
 /// server's audit log (what the server saw), never from the operator's own view. Spec edits are merge patches,
@@ -63,7 +64,7 @@ struct OperatorRealServerTests {
                 #expect(Self.condition(route, type)?["status"]?.stringValue == "True", "\(type)")
             }
             #expect(route[path: "metadata", "finalizers"]?.arrayValue?.isEmpty == false)
-            let agr = try await s.admin.get(ManagedKinds.aiGatewayRoutes, namespace: s.fixtures.routeNamespace, name: "mom")
+            let agr = try await s.admin.get(RenderedKinds.aiGatewayRoutes, namespace: s.fixtures.routeNamespace, name: "mom")
             #expect(agr[path: "metadata", "ownerReferences"]?.arrayValue?.first?["uid"] == route[path: "metadata", "uid"])
             // No failed write: every object the operator rendered passed the real server's schemas and CEL rules.
             let failed = try Self.failedWrites()
@@ -103,7 +104,7 @@ struct OperatorRealServerTests {
             let writes = try Self.operatorWrites(since: edit, f).filter { !$0.contains(" events ") }
             #expect(writes.sorted() == ["patch aigatewayroutes \(f.routeNamespace)/mom",
                                         "patch semanticroutes/status \(f.routeNamespace)/mom"])
-            let agr = try await s.admin.get(ManagedKinds.aiGatewayRoutes, namespace: f.routeNamespace, name: "mom")
+            let agr = try await s.admin.get(RenderedKinds.aiGatewayRoutes, namespace: f.routeNamespace, name: "mom")
             let weights = agr[path: "spec", "rules"]?.arrayValue?.map { rule in
                 rule["backendRefs"]?.arrayValue?.compactMap { $0["weight"]?.intValue } ?? []
             } ?? []

@@ -9,6 +9,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
+import SemanticRouteRender
 
 /// The operator as `semroute operator` runs it (informers, controller; leader election when configured), in
 /// this process against the real server, acting as the `semroute-operator` user under the shipped ClusterRole

@@ -1,6 +1,9 @@
+import KubeRuntime
+import KubeClient
 import KubeCore
 import Synchronization
 @testable import SemanticRouteController
+import SemanticRouteRender
 
 /// An in-memory stand-in for the stores + API server, for reconciler unit tests (the scenario tests run
 /// against KubeLocal over HTTP). Apply deep-merges like server-side apply for the fields we send; every
@@ -17,7 +20,7 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         var writes: [Write] = []
         var gets = 0
         var events: [RouteEvent] = []
-        var failures: [String: [APIFailure]] = [:]
+        var failures: [String: [KubeError]] = [:]
         var resourceVersion = 10
         var servedKinds: Set<RouteReference.Kind> = Set(RouteReference.Kind.allCases)
     }
@@ -37,15 +40,15 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
     func remove(_ key: ObjectRef) { _ = state.withLock { $0.objects.removeValue(forKey: key) } }
     func clearLog() { state.withLock { $0.writes = []; $0.events = [] } }
     /// The next `verb` call (apply, delete, status, finalizers, get) fails with `failure`.
-    func failNext(_ verb: String, _ failure: APIFailure) { state.withLock { $0.failures[verb, default: []].append(failure) } }
+    func failNext(_ verb: String, _ failure: KubeError) { state.withLock { $0.failures[verb, default: []].append(failure) } }
     func setServed(_ kinds: Set<RouteReference.Kind>) { state.withLock { $0.servedKinds = kinds } }
 
     static func routeKey(_ namespace: String, _ name: String) -> ObjectRef {
         ObjectRef(apiVersion: "semroute.io/v1alpha1", kind: "SemanticRoute", namespace: namespace, name: name)
     }
 
-    private func take(_ verb: String, _ key: ObjectRef) throws(APIFailure) {
-        let failure: APIFailure? = state.withLock { s in
+    private func take(_ verb: String, _ key: ObjectRef) throws(KubeError) {
+        let failure: KubeError? = state.withLock { s in
             guard var list = s.failures[verb], !list.isEmpty else { return nil }
             let f = list.removeFirst()
             s.failures[verb] = list
@@ -96,13 +99,13 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
 
     // MARK: ClusterWriter
 
-    func get(_ key: ObjectRef) throws(APIFailure) -> JSONValue? {
+    func get(_ key: ObjectRef) throws(KubeError) -> JSONValue? {
         try take("get", key)
         state.withLock { $0.gets += 1 }
         return object(key)
     }
 
-    func apply(_ key: ObjectRef, _ body: JSONValue) throws(APIFailure) -> JSONValue {
+    func apply(_ key: ObjectRef, _ body: JSONValue) throws(KubeError) -> JSONValue {
         try take("apply", key)
         log("apply", key)
         return state.withLock { s in
@@ -114,7 +117,7 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         }
     }
 
-    func delete(_ key: ObjectRef) throws(APIFailure) {
+    func delete(_ key: ObjectRef) throws(KubeError) {
         try take("delete", key)
         log("delete", key)
         state.withLock { s in
@@ -128,12 +131,12 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
     }
 
     func setFinalizers(namespace: String, name: String, _ finalizers: [String], resourceVersion: String?)
-        throws(APIFailure) -> JSONValue {
+        throws(KubeError) -> JSONValue {
         let key = Self.routeKey(namespace, name)
         try take("finalizers", key)
         log("finalizers", key)
-        return try state.withLock { s throws(APIFailure) -> JSONValue in
-            guard let o = s.objects[key] else { throw APIFailure(code: 404, reason: "NotFound", message: "not found") }
+        return try state.withLock { s throws(KubeError) -> JSONValue in
+            guard let o = s.objects[key] else { throw KubeError(code: 404, status: Status(message: "not found", reason: "NotFound", code: 404)) }
             if o[path: "metadata", "deletionTimestamp"] != nil, finalizers.isEmpty {
                 s.objects[key] = nil
                 return o
@@ -146,7 +149,7 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         }
     }
 
-    func writeStatus(namespace: String, name: String, _ status: JSONValue) throws(APIFailure) -> JSONValue {
+    func writeStatus(namespace: String, name: String, _ status: JSONValue) throws(KubeError) -> JSONValue {
         let key = Self.routeKey(namespace, name)
         try take("status", key)
         log("status", key)

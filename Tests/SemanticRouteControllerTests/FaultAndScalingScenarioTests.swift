@@ -1,3 +1,4 @@
+import KubeRuntime
 import KubeEnvtest
 import KubeClient
 import KubeCore
@@ -5,6 +6,7 @@ import KubeLocal
 import SemanticRouteAPI
 import Testing
 @testable import SemanticRouteController
+import SemanticRouteRender
 
 @Suite("Scenarios against KubeLocal: faults and scaling", .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct FaultAndScalingScenarioTests {
@@ -30,13 +32,13 @@ struct FaultAndScalingScenarioTests {
             h.server.faults.fail(verb: "patch", resource: "semanticroutes", code: 409)
             await #expect(throws: ReconcileError.self) { try await h.reconcile() }
             try await h.settle()
-            #expect(try await h.reconcile() == .done)
+            #expect(try await h.reconcile() == .awaitChange)
             try await h.settle()
 
             let route = try await h.route()
             #expect(route[path: "status", "observedGeneration"] == route[path: "metadata", "generation"])
             #expect(try await h.condition(.ready)?["status"] == "True")
-            let aigr = try await h.client.get(ManagedKinds.aiGatewayRoutes, namespace: "llm", name: "mom")
+            let aigr = try await h.client.get(RenderedKinds.aiGatewayRoutes, namespace: "llm", name: "mom")
             #expect(aigr[path: "spec", "rules"]?.arrayValue?.first?["timeouts"]?["request"] == "120s")
             let config = try await h.client.get(.configMaps, namespace: "llm", name: "mom-classifier")
             #expect(config[path: "data", "config.json"]?.stringValue?.contains("0.95") == true)

@@ -5,6 +5,7 @@ import KubeCore
 import KubeLocal
 import Testing
 @testable import SemanticRouteController
+import SemanticRouteRender
 
 /// End to end: the operator's whole loop (informers, triggers, work queue, controller) and the Deployment
 /// simulation against KubeLocal, driven by the real kubectl.
@@ -59,7 +60,7 @@ struct KubectlEndToEndTests {
             #expect(deleted.status == 0, "\(deleted.output)")
             try await h.until("every managed object to be gone", seconds: 30) {
                 if try await h.get(ManagedKinds.semanticRoutes, "llm", "mom") != nil { return false }
-                for resource in ManagedKinds.rendered {
+                for resource in RenderedKinds.all {
                     let items = try await h.client.listAll(resource, options: ListOptions(
                         labelSelector: LabelSelector(matchLabels: [RouteLabels.managedByKey: RouteLabels.managedByValue]))).items
                     if !items.isEmpty { return false }

@@ -5,6 +5,7 @@ import KubeLocal
 import SemanticRouteAPI
 import Testing
 @testable import SemanticRouteController
+import SemanticRouteRender
 
 @Suite("Scenarios against KubeLocal: changes, drift, prune, references, deletion", .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct ObjectScenarioTests {
@@ -20,7 +21,7 @@ struct ObjectScenarioTests {
             let route = try await h.route()
             #expect(route[path: "status", "observedGeneration"] == 2)
             #expect(route[path: "status", "conditions"]?.arrayValue?.allSatisfy { $0["observedGeneration"] == 2 } == true)
-            let aigr = try await h.client.get(ManagedKinds.aiGatewayRoutes, namespace: "llm", name: "mom")
+            let aigr = try await h.client.get(RenderedKinds.aiGatewayRoutes, namespace: "llm", name: "mom")
             #expect(aigr[path: "spec", "rules"]?.arrayValue?.first?["timeouts"]?["request"] == "90s")
         }
     }
@@ -110,7 +111,7 @@ struct ObjectScenarioTests {
             let condition: JSONValue = ["type": "NotAccepted", "status": "True", "reason": "NotAccepted",
                                         "message": "AIServiceBackend llm/mom-qwen-math: backend not found",
                                         "lastTransitionTime": "2026-11-25T12:00:00Z", "observedGeneration": 1]
-            _ = try await h.client.patch(ManagedKinds.aiGatewayRoutes, namespace: "llm", name: "mom",
+            _ = try await h.client.patch(RenderedKinds.aiGatewayRoutes, namespace: "llm", name: "mom",
                                          .merge(["status": ["conditions": [condition]]]), subresource: .status)
             try await h.settle()
             try await h.reconcile()
@@ -135,7 +136,7 @@ struct ObjectScenarioTests {
             ])
             #expect(try await h.get(ManagedKinds.semanticRoutes, "llm", "mom") == nil)
             try await h.until("garbage collection of the owned objects") {
-                for resource in ManagedKinds.rendered {
+                for resource in RenderedKinds.all {
                     let items = try await h.client.listAll(resource, options: ListOptions(labelSelector: LabelSelector(matchLabels: [RouteLabels.managedByKey: "semroute"]))).items
                     if !items.isEmpty { return false }
                 }
@@ -158,7 +159,7 @@ struct ObjectScenarioTests {
                                                       "labels": ["semroute.io/route": "llm.mom"]]]
             try await h.create(userPolicy)
             try await h.settle()
-            #expect(try await h.get(ManagedKinds.envoyPatchPolicies, "envoy-gateway-system", "semroute-llm-mom") != nil)
+            #expect(try await h.get(RenderedKinds.envoyPatchPolicies, "envoy-gateway-system", "semroute-llm-mom") != nil)
 
             // An operator scoped to another namespace judges neither llm's leftovers nor the shared policy.
             let writesBefore = h.writes.count
@@ -169,8 +170,8 @@ struct ObjectScenarioTests {
 
             let deleted = await h.op.reconciler.sweepOrphans(watches: { _ in true })
             #expect(Set(deleted.map(\.name)) == ["semroute-llm-mom", "semroute-ai-gateway"])
-            #expect(try await h.get(ManagedKinds.envoyPatchPolicies, "envoy-gateway-system", "semroute-llm-mom") == nil)
-            #expect(try await h.get(ManagedKinds.clientTrafficPolicies, "envoy-gateway-system", "semroute-ai-gateway") == nil)
+            #expect(try await h.get(RenderedKinds.envoyPatchPolicies, "envoy-gateway-system", "semroute-llm-mom") == nil)
+            #expect(try await h.get(RenderedKinds.clientTrafficPolicies, "envoy-gateway-system", "semroute-ai-gateway") == nil)
             #expect(try await h.get(.configMaps, "envoy-gateway-system", "keep-me") != nil)
         }
     }

@@ -1,3 +1,5 @@
+import KubeRuntime
+import KubeClient
 import KubeCore
 import Logging
 import SemanticRouteAPI
@@ -40,7 +42,7 @@ struct RouteReconcilerTests {
         #expect(RouteFinalizer.has(try #require(cluster.route(namespace: "llm", name: "mom"))))
 
         cluster.clearLog()
-        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .done)
+        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .awaitChange)
         let rendered = Renderer().render(try ControllerFixtures.decoded(try ControllerFixtures.storedRoute()))
         #expect(cluster.writes.filter { $0.verb == "apply" }.count == rendered.count)
         #expect(cluster.writes.last?.verb == "status")
@@ -107,10 +109,10 @@ struct RouteReconcilerTests {
     func transientFailure() async throws {
         let (cluster, reconciler) = try Self.setup()
         _ = try await reconciler.reconcile(namespace: "llm", name: "mom")
-        cluster.failNext("apply", APIFailure(code: 500, reason: "ServerError", message: "etcd unavailable"))
+        cluster.failNext("apply", KubeError(code: 500, status: Status(message: "etcd unavailable", reason: "ServerError", code: 500)))
         await #expect(throws: ReconcileError.self) { try await reconciler.reconcile(namespace: "llm", name: "mom") }
         #expect(try Self.condition(cluster, .programmed)?.reason == "ApplyFailed")
-        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .done)
+        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .awaitChange)
         #expect(try Self.condition(cluster, .programmed)?.status == .true)
     }
 
@@ -118,8 +120,8 @@ struct RouteReconcilerTests {
     func rejection() async throws {
         let (cluster, reconciler) = try Self.setup()
         _ = try await reconciler.reconcile(namespace: "llm", name: "mom")
-        cluster.failNext("apply", APIFailure(code: 422, reason: "Invalid", message: "spec.rules: Too many: 16: must have at most 15 items"))
-        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .done)
+        cluster.failNext("apply", KubeError(code: 422, status: Status(message: "spec.rules: Too many: 16: must have at most 15 items", reason: "Invalid", code: 422)))
+        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .awaitChange)
         let programmed = try #require(try Self.condition(cluster, .programmed))
         #expect(programmed.status == .false)
         #expect(programmed.message.contains("spec.rules: Too many: 16: must have at most 15 items"))
@@ -150,7 +152,7 @@ struct RouteReconcilerTests {
     func deletion() async throws {
         let (cluster, reconciler) = try Self.setup()
         try await Self.programThenDelete(cluster, reconciler)
-        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .done)
+        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .awaitChange)
         #expect(cluster.writes.map(\.description) == [
             "delete ClientTrafficPolicy envoy-gateway-system/semroute-ai-gateway",
             "delete EnvoyPatchPolicy envoy-gateway-system/semroute-llm-mom",
@@ -164,7 +166,7 @@ struct RouteReconcilerTests {
         var (cluster, reconciler) = try Self.setup()
         reconciler.seesEveryRoute = false  // routes of other namespaces may use the Gateway: it cannot know
         try await Self.programThenDelete(cluster, reconciler)
-        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .done)
+        #expect(try await reconciler.reconcile(namespace: "llm", name: "mom") == .awaitChange)
         #expect(cluster.writes.map(\.description) == [
             "delete EnvoyPatchPolicy envoy-gateway-system/semroute-llm-mom",
             "finalizers SemanticRoute llm/mom",

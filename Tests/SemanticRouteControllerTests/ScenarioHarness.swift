@@ -8,6 +8,7 @@ import Logging
 import Synchronization
 import SemanticRouteAPI
 @testable import SemanticRouteController
+import SemanticRouteRender
 
 /// KubeLocal over HTTP with the real upstream CRDs and ours registered, a client, and the operator's informers
 /// running; reconciles are driven one at a time so every step can be asserted from the request log.
@@ -149,7 +150,7 @@ final class ScenarioHarness: Sendable {
 
     /// One reconcile of llm/mom, then settle (so the next step sees its own writes).
     @discardableResult
-    func reconcile(_ name: String = "mom") async throws -> ReconcileResult {
+    func reconcile(_ name: String = "mom") async throws -> ReconcileAction {
         let result = try await op.reconciler.reconcile(namespace: "llm", name: name)
         return result
     }

@@ -1,13 +1,19 @@
 import KubeCore
 
-/// The labels that mark an object as semroute's and say which route it belongs to (DESIGN §3). Pruning and
-/// cleanup only ever touch objects that carry both.
+/// The labels and annotation keys semroute puts on what it renders (DESIGN §3), in one place: render writes
+/// them, the operator selects, indexes, prunes and cleans up by them. Pruning and cleanup only ever touch
+/// objects that carry both ``managedByKey`` and ``routeKey``.
 public enum RouteLabels {
     public static let managedByKey = "app.kubernetes.io/managed-by"
     public static let managedByValue = "semroute"
     public static let routeKey = "semroute.io/route"
+    public static let nameKey = "app.kubernetes.io/name"
+    public static let instanceKey = "app.kubernetes.io/instance"
+    public static let componentKey = "app.kubernetes.io/component"
+    /// Annotation: the hash of the classifier config a Deployment runs (a change rolls its pods).
+    public static let configHashKey = "semroute.io/config-hash"
 
-    /// `<ns>.<route>`, shortened to fit a label value exactly as render shortens it.
+    /// `<ns>.<route>`, shortened to fit a label value: the value of ``routeKey`` on a route's objects.
     public static func routeValue(namespace: String, name: String) -> String {
         DNSName.shortened("\(namespace).\(name)")
     }
