@@ -15,7 +15,7 @@
 //
 //     try await LocalAPIServer.withRunning(.init()) { server in ... }
 //
-// The server speaks kube-apiserver's REST protocol over plain HTTP. Without `authentication` every request is
+// The server speaks kube-apiserver's REST protocol over plain HTTP, or HTTPS with `selfSignedTLS`. Without `authentication` every request is
 // allowed; with it, bearer tokens act as their users under RBAC (requests without a token are the admin). See
 // docs/local-api-server.md for what is implemented.
 import Foundation
