@@ -26,9 +26,11 @@ public enum APIReference {
         let object = schema.type == "array" ? (schema.items ?? schema) : schema
         guard !object.propertyOrder.isEmpty else { return }
         out += "\n## `\(path)`\n\n\(schema.description ?? "")\n\n"
-        if !object.validations.isEmpty || !schema.validations.isEmpty {
+        // For an array the rules sit on the array and on its items; otherwise `object` is `schema` itself.
+        let rules = schema.type == "array" && schema.items != nil ? schema.validations + object.validations : schema.validations
+        if !rules.isEmpty {
             out += "Rules:\n"
-            for rule in schema.validations + object.validations { out += "- \(rule.message ?? rule.rule)\n" }
+            for rule in rules { out += "- \(rule.message ?? rule.rule)\n" }
             out += "\n"
         }
         out += "| Field | Type | Description | Example |\n|---|---|---|---|\n"

@@ -139,4 +139,16 @@ struct CRDTests {
             #expect(generated.contains("## `\(parent)`") && generated.contains("| `\(name)`"), "\(field) undocumented")
         }
     }
+
+    @Test("docs/api.md lists each cross-field rule once under its object")
+    func apiDocsRulesOnce() {
+        let generated = APIReference.markdown(examples: [])
+        let sections = generated.components(separatedBy: "\n## ").dropFirst()
+        #expect(sections.contains { $0.contains("Rules:\n") }, "no section lists rules")
+        for section in sections {
+            let heading = section.prefix { $0 != "\n" }
+            let rules = section.split(separator: "\n").drop { $0 != "Rules:" }.dropFirst().prefix { $0.hasPrefix("- ") }
+            #expect(Set(rules).count == rules.count, "\(heading) lists a rule twice: \(Array(rules))")
+        }
+    }
 }
