@@ -95,6 +95,13 @@ public enum StatusEvaluator {
         let desired = deployment[path: "spec", "replicas"]?.intValue ?? deployment[path: "status", "replicas"]?.intValue ?? 0
         let available = (deployment[path: "status", "conditions"]?.arrayValue ?? [])
             .first { $0["type"]?.stringValue == "Available" }
+        if deployment[path: "spec", "replicas"]?.intValue == 0 {
+            // A Deployment scaled to zero is Available ("0/0 has minimum availability"), but nothing classifies.
+            // The reason stays in the closed set (ConditionReason); the message says what happened.
+            return (.classifierAvailable, .false, .minimumReplicasUnavailable,
+                    "the classifier Deployment \(inputs.deploymentName) is scaled to 0 replicas, so requests are not classified "
+                        + "(with failOpen they pass unclassified, without it they fail)")
+        }
         let counts = "\(ready)/\(desired) classifier replicas ready"
         if available?["status"]?.stringValue == "True", ready >= 1 {
             return (.classifierAvailable, .true, .minimumReplicasAvailable, counts)

@@ -127,6 +127,27 @@ struct StatusEvaluatorTests {
         #expect(c?.message == "0/2 classifier replicas ready: Deployment does not have minimum availability.")
     }
 
+    @Test("a classifier Deployment scaled to zero is unavailable and the message says it is scaled to 0, not '0/0 ready'")
+    func scaledToZero() {
+        var inputs = Self.healthy()
+        // What the Deployment controller writes for replicas: 0: Available=True, "has minimum availability".
+        inputs.deployment = Self.deployment(ready: 0, replicas: 0, available: true,
+                                            message: "Deployment has minimum availability.")
+        let s = StatusEvaluator.evaluate(inputs, previous: nil, now: "T")
+        let c = Self.condition(s, .classifierAvailable)
+        #expect(c?.status == .false && c?.reason == "MinimumReplicasUnavailable")
+        #expect(c?.message == "the classifier Deployment mom-classifier is scaled to 0 replicas, so requests are not classified (with failOpen they pass unclassified, without it they fail)")
+        #expect(c?.message.contains("minimum availability") == false)
+        let ready = Self.condition(s, .ready)
+        #expect(ready?.status == .false && ready?.reason == "ClassifierUnavailable")
+        #expect(ready?.message.contains("scaled to 0 replicas") == true)
+        #expect(s.classifier?.replicas == 0 && s.classifier?.readyReplicas == 0)
+
+        // Pods still terminating after the scale-down do not make it available.
+        inputs.deployment = Self.deployment(ready: 1, replicas: 0, available: true)
+        #expect(Self.condition(StatusEvaluator.evaluate(inputs, previous: nil, now: "T"), .classifierAvailable)?.status == .false)
+    }
+
     @Test("every reason is PascalCase and fits the CRD's reason pattern")
     func reasons() throws {
         let pattern = try Regex("^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
