@@ -15,8 +15,9 @@ public struct ClassificationReport: Sendable, Encodable {
     public var timings: StageTimings
 
     public struct Signals: Sendable, Encodable {
-        /// Names of decisions whose keyword condition (any of them in the condition tree) matched.
-        public var keywordMatches: [String]
+        /// Per decision with a keyword condition that holds (any of them in its condition tree, `not` included),
+        /// the keywords and regular expressions that matched, in config order.
+        public var keywordMatches: [KeywordMatch]
         /// The domain head's label and per-label probabilities; nil without an encoder or head.
         public var domain: DomainScore?
         /// Per decision with example utterances: the highest cosine similarity to its utterances.
@@ -38,9 +39,19 @@ public struct ClassificationReport: Sendable, Encodable {
         public var probability: Double
     }
 
+    public struct KeywordMatch: Sendable, Encodable, Hashable {
+        public var decision: String
+        /// The `any` and `all` keywords found in the text, as written in the route.
+        public var keywords: [String]
+        /// The `regex` patterns that matched, as written in the route.
+        public var regex: [String]
+    }
+
     public struct ExampleScore: Sendable, Encodable, Hashable {
         public var decision: String
-        public var similarity: Double
+        /// The highest cosine similarity to the decision's utterances; nil (absent in JSON) when there is no
+        /// text to embed, e.g. no messages.
+        public var similarity: Double?
         public var threshold: Double
     }
 

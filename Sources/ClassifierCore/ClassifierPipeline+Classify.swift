@@ -55,10 +55,14 @@ extension ClassifierPipeline {
             domain = ClassificationReport.DomainScore(label: scores[0].label, probability: scores[0].probability, scores: scores)
         }
         let examples = exampleSets.indices.map { i in
-            ClassificationReport.ExampleScore(decision: exampleSets[i].decision, similarity: Double(signals.exampleSimilarity(i)),
+            ClassificationReport.ExampleScore(decision: exampleSets[i].decision, similarity: signals.exampleSimilarity(i).map(Double.init),
                                               threshold: exampleSets[i].threshold)
         }
-        let keywordMatches = decisions.filter { $0.condition.anyKeywordMatches(signals.prompt) }.map(\.name)
+        let keywordMatches = decisions.compactMap { decision in
+            decision.condition.keywordMatches(signals.prompt).map {
+                ClassificationReport.KeywordMatch(decision: decision.name, keywords: $0.keywords, regex: $0.regex)
+            }
+        }
         timings.encoderMicros = signals.encoderDuration.map(Self.micros)
         timings.decisionMicros = max(0, Self.micros(clock.now - mark) - ((timings.encoderMicros ?? 0) - encoderInSafety))
         timings.totalMicros = Self.micros(clock.now - start)

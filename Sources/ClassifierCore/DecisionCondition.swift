@@ -36,10 +36,19 @@ struct DecisionCondition: Sendable {
         return true
     }
 
-    /// Whether any keyword matcher in the tree matches (for the classify report).
-    func anyKeywordMatches(_ prompt: PromptText) -> Bool {
-        if let keywords, keywords.matches(prompt) { return true }
-        return (anyOf + allOf + not).contains { $0.anyKeywordMatches(prompt) }
+    /// The keywords and regular expressions of every keyword matcher in the tree that holds (for the classify
+    /// report), in tree order without repeats; nil when none holds.
+    func keywordMatches(_ prompt: PromptText) -> (keywords: [String], regex: [String])? {
+        var found: (keywords: [String], regex: [String])?
+        if let keywords, let terms = keywords.matchedTerms(prompt) { found = terms }
+        for child in anyOf + allOf + not {
+            guard let terms = child.keywordMatches(prompt) else { continue }
+            var merged = found ?? ([], [])
+            merged.keywords += terms.keywords.filter { !merged.keywords.contains($0) }
+            merged.regex += terms.regex.filter { !merged.regex.contains($0) }
+            found = merged
+        }
+        return found
     }
 }
 

@@ -6,6 +6,9 @@ import Foundation
 struct KeywordMatcher: Sendable {
     let any: [[UInt8]]
     let all: [[UInt8]]
+    /// `any` and `all` as written in the config (for the classify report), index for index.
+    let anySources: [String]
+    let allSources: [String]
     let regexes: [CompiledRegex]
     let caseSensitive: Bool
     let wordBoundary: Bool
@@ -31,8 +34,10 @@ struct KeywordMatcher: Sendable {
         caseSensitive = k.caseSensitive
         wordBoundary = k.wordBoundary
         let fold: (String) -> [UInt8] = { k.caseSensitive ? Array($0.utf8) : Array($0.lowercased().utf8) }
-        any = k.any.map(fold).filter { !$0.isEmpty }
-        all = k.all.map(fold).filter { !$0.isEmpty }
+        anySources = k.any.filter { !$0.isEmpty }
+        allSources = k.all.filter { !$0.isEmpty }
+        any = anySources.map(fold)
+        all = allSources.map(fold)
         var regexes: [CompiledRegex] = []
         for (i, pattern) in k.regex.enumerated() {
             do {
@@ -52,6 +57,19 @@ struct KeywordMatcher: Sendable {
         if !all.isEmpty, !all.allSatisfy({ contains(haystack, $0) }) { return false }
         if !regexes.isEmpty, !regexes.contains(where: { $0.matches(text.string) }) { return false }
         return true
+    }
+
+    /// When the keywords hold for `text`: the `any` and `all` keywords found in it and the regexes that
+    /// matched, as written in the config; nil when they do not hold.
+    func matchedTerms(_ text: PromptText) -> (keywords: [String], regex: [String])? {
+        guard matches(text) else { return nil }
+        let haystack = caseSensitive ? text.utf8 : text.lowerUTF8
+        var keywords: [String] = []
+        for (source, bytes) in zip(anySources + allSources, any + all)
+        where contains(haystack, bytes) && !keywords.contains(source) {
+            keywords.append(source)
+        }
+        return (keywords, regexes.filter { $0.matches(text.string) }.map(\.source))
     }
 
     /// Byte search with optional word boundaries (a boundary is a non-alphanumeric ASCII byte or the

@@ -8,7 +8,7 @@ final class SignalContext {
     private(set) var encoderDuration: Duration?
     private var embeddingCache: [Float]??
     private var domainCache: [Float]??
-    private var exampleCache: [Int: Float] = [:]
+    private var exampleCache: [Int: Float?] = [:]
 
     init(prompt: String, encoder: (any TextEncoder)?, domainHead: DomainHead?, exampleSets: [ExampleSet]) {
         self.prompt = PromptText(prompt)
@@ -52,23 +52,28 @@ final class SignalContext {
         return domainHead.labels[best]
     }
 
-    /// Highest cosine between the prompt and the utterances of example set `index` (−1 without embedding).
-    func exampleSimilarity(_ index: Int) -> Float {
+    /// Highest cosine between the prompt and the utterances of example set `index`; nil without an embedding
+    /// (no encoder, or an empty prompt such as a request without messages): there is nothing to compare.
+    func exampleSimilarity(_ index: Int) -> Float? {
         if let cached = exampleCache[index] { return cached }
-        var best: Float = -1
+        var best: Float?
         if let e = embedding() {
+            var max: Float = -1
             for u in exampleSets[index].embeddings {
                 var dot: Float = 0
                 for i in 0..<min(u.count, e.count) { dot += u[i] * e[i] }
-                best = max(best, dot)
+                max = Swift.max(max, dot)
             }
+            best = max
         }
-        exampleCache[index] = best
+        exampleCache[index] = .some(best)
         return best
     }
 
+    /// Whether the prompt is at least the threshold similar to the set's utterances (never without an embedding).
     func exampleMatches(_ index: Int) -> Bool {
-        Double(exampleSimilarity(index)) >= exampleSets[index].threshold
+        guard let similarity = exampleSimilarity(index) else { return false }
+        return Double(similarity) >= exampleSets[index].threshold
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// The HTTP side on :8080: `POST /v1/classify` (what the pipeline would do with an OpenAI chat body, with
-/// every signal, score and stage timing), `GET /healthz` (the process serves) and `GET /readyz` (a config is
+/// every signal, score and stage timing; other methods get 405 with `Allow: POST`), `GET /healthz` (the process serves) and `GET /readyz` (a config is
 /// loaded, so ext_proc streams will be classified).
 enum ClassifierHTTPAPI {
     static func router(store: PipelineStore, maxBodyBytes: Int, metrics: ClassifierMetrics) -> Router<BasicRequestContext> {
@@ -47,6 +47,16 @@ enum ClassifierHTTPAPI {
             metrics.recordRequest(phase: "classify", seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(bytes: json)))
+        }
+        // Other methods on the classify path: 405 naming the one that works, not the router's empty 404.
+        for method: HTTPRequest.Method in [.get, .head, .put, .patch, .delete] {
+            router.on("/v1/classify", method: method) { _, _ in
+                var response = Self.error(.methodNotAllowed,
+                                          "\(method.rawValue) /v1/classify is not supported: send POST /v1/classify with an OpenAI chat completions body",
+                                          code: "method_not_allowed")
+                response.headers[.allow] = "POST"
+                return response
+            }
         }
         return router
     }

@@ -1,5 +1,5 @@
-import Foundation
 import ClassifierConfig
+import Foundation
 import Testing
 @testable import ClassifierCore
 
@@ -133,6 +133,46 @@ struct ChatRewriteTests {
         #expect(report.blocked == "pii")
         #expect(report.timings.encoderMicros != nil)
         #expect(throws: ClassifyError.self) { try p.classify(body: Array("nope".utf8)) }
+    }
+
+    @Test("classify reports the keywords and regexes that matched, per decision, as written in the route")
+    func classifyKeywordMatches() throws {
+        typealias C = ClassifierConfig.Condition
+        let p = try pipeline([
+            Fixtures.rule("math", .init(anyOf: [
+                C(keywords: .init(any: ["Integral", "derivative", "limit"])),
+                C(keywords: .init(regex: [#"\bd/dx\b"#, "never"])),
+            ])),
+            Fixtures.rule("code", .init(keywords: .init(all: ["python", "loop"]))),
+            Fixtures.rule("law", .init(keywords: .init(any: ["contract"]))),
+        ])
+        let report = try p.classify(body: Fixtures.chat("the INTEGRAL and d/dx of a python loop"))
+        #expect(report.signals.keywordMatches == [
+            .init(decision: "math", keywords: ["Integral"], regex: [#"\bd/dx\b"#]),
+            .init(decision: "code", keywords: ["python", "loop"], regex: []),
+        ])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(report.signals.keywordMatches), as: UTF8.self)
+        #expect(json == #"[{"decision":"math","keywords":["Integral"],"regex":["\\bd\/dx\\b"]},{"decision":"code","keywords":["python","loop"],"regex":[]}]"#)
+        // An `all` condition with only some of its keywords present does not hold: no entry.
+        #expect(try p.classify(body: Fixtures.chat("a python script")).signals.keywordMatches.isEmpty)
+    }
+
+    @Test("classify reports no example similarity (absent, not -1) when there are no messages to embed")
+    func classifyNoMessagesSimilarity() throws {
+        let p = try ClassifierPipeline(
+            config: Fixtures.config([Fixtures.rule("greeting", .init(examples: .init(utterances: ["hello there"], threshold: 0.5)))]),
+            encoder: BagOfWordsEncoder(), heads: nil)
+        let empty = try p.classify(body: Array(#"{"model":"MoM","messages":[]}"#.utf8))
+        #expect(empty.signals.examples == [.init(decision: "greeting", similarity: nil, threshold: 0.5)])
+        #expect(empty.decision == "default")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(String(decoding: try encoder.encode(empty.signals.examples), as: UTF8.self) == #"[{"decision":"greeting","threshold":0.5}]"#)
+        // With a prompt the similarity is there.
+        let hello = try p.classify(body: Fixtures.chat("hello there"))
+        #expect(hello.signals.examples.first?.similarity.map { $0 > 0.99 } == true)
     }
 }
 

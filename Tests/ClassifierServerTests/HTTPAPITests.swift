@@ -32,7 +32,9 @@ struct HTTPAPITests {
             let report = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
             #expect(report["decision"] as? String == "math")
             #expect(report["alias"] as? String == "llm-mom.math")
-            #expect((report["signals"] as? [String: Any])?["keywordMatches"] as? [String] == ["math"])
+            let matches = (report["signals"] as? [String: Any])?["keywordMatches"] as? [[String: Any]]
+            #expect(matches?.count == 1 && matches?.first?["decision"] as? String == "math", "\(body)")
+            #expect(matches?.first?["keywords"] as? [String] == ["integral"], "\(body)")
             #expect((report["timings"] as? [String: Any])?["totalMicros"] is Double)
         }
     }
@@ -47,6 +49,26 @@ struct HTTPAPITests {
             let (status2, body2) = try await post(url, "[1, 2]")
             #expect(status2 == 400)
             #expect(body2.contains("JSON object"))
+        }
+    }
+
+    @Test("GET /v1/classify is 405 Method Not Allowed with Allow: POST and an OpenAI-style JSON error")
+    func classifyWrongMethod() async throws {
+        try await ClassifierServerHarness.with(config: TestConfigs.keywordRoute()) { harness in
+            for method in ["GET", "PUT", "DELETE"] {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.ports.http)/v1/classify")
+                request.method = .init(rawValue: method)
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+                #expect(response.status.code == 405, "\(method)")
+                #expect(response.headers["allow"] == ["POST"], "\(method)")
+                #expect(response.headers["content-type"] == ["application/json"], "\(method)")
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], "\(body)")
+                let error = try #require(object["error"] as? [String: Any], "\(body)")
+                #expect(error["type"] as? String == "invalid_request_error")
+                #expect(error["code"] as? String == "method_not_allowed")
+                #expect(error["message"] as? String == "\(method) /v1/classify is not supported: send POST /v1/classify with an OpenAI chat completions body")
+            }
         }
     }
 
