@@ -4,10 +4,31 @@ import Yams
 /// YAML 1.1 scalars resolved to JSON types, key order kept, duplicate keys and non-string keys rejected.
 public enum YAMLReader {
     public struct Error: Swift.Error, CustomStringConvertible, Equatable {
+        /// 1-based line of the problem in the stream; nil when it has no position (an empty stream).
         public let line: Int?
+        /// 1-based column (in Unicode scalars, as libyaml counts); nil when unknown.
+        public let column: Int?
         public let reason: String
+
+        public init(line: Int?, column: Int? = nil, reason: String) {
+            self.line = line
+            self.column = column
+            self.reason = reason
+        }
+
         public var description: String {
-            if let line { "invalid YAML at line \(line): \(reason)" } else { "invalid YAML: \(reason)" }
+            switch (line, column) {
+            case let (line?, column?): "invalid YAML at line \(line), column \(column): \(reason)"
+            case let (line?, nil): "invalid YAML at line \(line): \(reason)"
+            default: "invalid YAML: \(reason)"
+            }
+        }
+
+        /// `file:line:column: invalid YAML: reason`, the position as compilers and linters print it (what the CLI
+        /// shows); without a position `file: invalid YAML: reason`.
+        public func located(in file: String) -> String {
+            let position = line.map { ":\($0)" + (column.map { ":\($0)" } ?? "") } ?? ""
+            return "\(file)\(position): invalid YAML: \(reason)"
         }
     }
 
@@ -41,16 +62,42 @@ public enum YAMLReader {
         if let yamlError = error as? YamlError {
             // Yams finds duplicate keys itself, before `convert` does; say which key and where, as `convert` would.
             if case .duplicatedKeysInMapping(let duplicates, let context) = yamlError, let key = duplicates.first {
-                return Error(line: duplicateLine(of: key, first: context.mark, in: text), reason: "duplicate key \"\(key)\"")
+                let position = duplicatePosition(of: key, first: context.mark, in: text)
+                return Error(line: position.line, column: position.column, reason: "duplicate key \"\(key)\"")
             }
-            return Error(line: nil, reason: "\(yamlError)".replacingOccurrences(of: "\n", with: " "))
+            switch yamlError {
+            case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+                 .composer(let context, let problem, let mark, _):
+                return Error(line: mark.line, column: mark.column, reason: reason(problem, context))
+            case .reader(let problem, let offset, _, _):
+                let position = offset.map { lineAndColumn(ofUTF8Offset: $0, in: text) }
+                return Error(line: position?.line, column: position?.column, reason: problem)
+            default:
+                return Error(line: nil, reason: "\(yamlError)".replacingOccurrences(of: "\n", with: " "))
+            }
         }
         return Error(line: nil, reason: "\(error)")
     }
 
+    /// libyaml's problem, then where the construct it was reading began: "did not find expected ',' or ']'
+    /// (while parsing a flow sequence from line 2, column 10)".
+    private static func reason(_ problem: String, _ context: YamlError.Context?) -> String {
+        guard let context else { return problem }
+        return "\(problem) (\(context.text) from line \(context.mark.line), column \(context.mark.column))"
+    }
+
+    /// The 1-based line and column (in Unicode scalars) of a UTF-8 byte offset.
+    private static func lineAndColumn(ofUTF8Offset offset: Int, in text: String) -> (line: Int, column: Int) {
+        let utf8 = text.utf8
+        let end = utf8.index(utf8.startIndex, offsetBy: min(max(offset, 0), utf8.count))
+        let before = text.unicodeScalars[..<end]
+        let lineStart = before.lastIndex(of: "\n").map { before.index(after: $0) } ?? before.startIndex
+        return (before.filter { $0 == "\n" }.count + 1, before.distance(from: lineStart, to: before.endIndex) + 1)
+    }
+
     /// Yams reports the first occurrence of a duplicated key; in block mappings the duplicate is the next
-    /// line at the same indentation starting with that key. Falls back to the first occurrence's line.
-    private static func duplicateLine(of key: String, first: Mark, in text: String) -> Int {
+    /// line at the same indentation starting with that key. Falls back to the first occurrence's position.
+    private static func duplicatePosition(of key: String, first: Mark, in text: String) -> (line: Int, column: Int) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let indent = first.column - 1
         let starts = [key + ":", "\"" + key + "\":", "'" + key + "':"]
@@ -60,10 +107,10 @@ public enum YAMLReader {
             let content = line.drop(while: { $0 == " " })
             let spaces = line.count - content.count
             if spaces < indent, !content.isEmpty, !content.hasPrefix("#") { break }  // left the mapping
-            if spaces == indent, starts.contains(where: { content.hasPrefix($0) }) { return n + 1 }
+            if spaces == indent, starts.contains(where: { content.hasPrefix($0) }) { return (n + 1, first.column) }
             n += 1
         }
-        return first.line
+        return (first.line, first.column)
     }
 
     static func convert(_ node: Node) throws -> JSONValue {
@@ -76,7 +123,7 @@ public enum YAMLReader {
             var object = JSONObject()
             for (keyNode, valueNode) in mapping {
                 guard case .scalar(let keyScalar) = keyNode else {
-                    throw Error(line: keyNode.mark.map { $0.line }, reason: "mapping keys must be strings")
+                    throw Error(line: keyNode.mark?.line, column: keyNode.mark?.column, reason: "mapping keys must be strings")
                 }
                 var key = keyScalar.string
                 // As kubectl (YAML 1.1): a plain key like `on`, `yes` or `off` is a boolean, sent as "true"/"false".
@@ -85,16 +132,16 @@ public enum YAMLReader {
                     key = flag ? "true" : "false"
                 }
                 if key == "<<", Resolver.default.resolveTag(of: keyNode) == .merge {
-                    throw Error(line: keyNode.mark.map { $0.line }, reason: "merge keys (<<) are not supported")
+                    throw Error(line: keyNode.mark?.line, column: keyNode.mark?.column, reason: "merge keys (<<) are not supported")
                 }
                 if object[key] != nil {
-                    throw Error(line: keyNode.mark.map { $0.line }, reason: "duplicate key \"\(key)\"")
+                    throw Error(line: keyNode.mark?.line, column: keyNode.mark?.column, reason: "duplicate key \"\(key)\"")
                 }
                 object[key] = try convert(valueNode)
             }
             return .object(object)
         case .alias:
-            throw Error(line: node.mark.map { $0.line }, reason: "unresolved alias")
+            throw Error(line: node.mark?.line, column: node.mark?.column, reason: "unresolved alias")
         }
     }
 
@@ -110,7 +157,7 @@ public enum YAMLReader {
         case .float:
             let cleaned = text.replacingOccurrences(of: "_", with: "")
             guard let value = Double(cleaned), value.isFinite else {
-                throw Error(line: scalar.mark.map { $0.line }, reason: "\(text) is not a finite number")
+                throw Error(line: scalar.mark?.line, column: scalar.mark?.column, reason: "\(text) is not a finite number")
             }
             return .double(value)
         default:

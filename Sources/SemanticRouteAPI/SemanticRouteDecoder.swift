@@ -6,7 +6,12 @@ import KubeCore
 public enum SemanticRouteDecoder {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var errors: [FieldError]
-        public init(_ errors: [FieldError]) { self.errors = errors }
+        /// The input is not YAML at all (``decodeAll(yaml:)``): the problem with its position, also in `errors`.
+        public var syntax: YAMLReader.Error?
+        public init(_ errors: [FieldError], syntax: YAMLReader.Error? = nil) {
+            self.errors = errors
+            self.syntax = syntax
+        }
         public var description: String { errors.lines.joined(separator: "\n") }
     }
 
@@ -69,6 +74,8 @@ public enum SemanticRouteDecoder {
         let documents: [JSONValue]
         do {
             documents = try YAMLReader.documents(text)
+        } catch let error as YAMLReader.Error {
+            return .failure(Failure([FieldError(.invalid, .root, "\(error)")], syntax: error))
         } catch {
             return .failure(Failure([FieldError(.invalid, .root, "\(error)")]))
         }

@@ -31,7 +31,12 @@ struct ValidateCommand: ParsableCommand {
             return routes
         case .failure(let failure):
             let source = filename == "-" ? "<stdin>" : filename
-            for line in failure.errors.lines { StandardError.write("\(source): \(line)") }
+            if let syntax = failure.syntax {
+                // Not YAML: `file:line:column: invalid YAML: problem`, as compilers print a position.
+                StandardError.write(syntax.located(in: source))
+            } else {
+                for line in failure.errors.lines { StandardError.write("\(source): \(line)") }
+            }
             throw ExitCode.failure
         }
     }

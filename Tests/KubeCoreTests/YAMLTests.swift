@@ -79,7 +79,8 @@ struct YAMLReaderTests {
         }
         #expect(error?.reason == #"duplicate key "name""#)
         #expect(error?.line == 4)
-        #expect(error?.description == #"invalid YAML at line 4: duplicate key "name""#)
+        #expect(error?.column == 3)
+        #expect(error?.description == #"invalid YAML at line 4, column 3: duplicate key "name""#)
         let inList = #expect(throws: YAMLReader.Error.self) { try YAMLReader.document("items:\n- name: a\n  x: 1\n  name: b\n") }
         #expect(inList?.line == 4)
         let flow = #expect(throws: YAMLReader.Error.self) { try YAMLReader.document("a: 1\nb: {x: 1, x: 2}\n") }
@@ -125,6 +126,25 @@ struct YAMLReaderTests {
     func keyOrder() throws {
         let value = try YAMLReader.document("z: 1\na: 2\nm: 3\n")
         #expect(value.objectValue?.keys == ["z", "a", "m"])
+    }
+
+    @Test("a syntax error carries libyaml's line, column and problem, readable as file:line:column")
+    func syntaxErrorPosition() {
+        let mapping = #expect(throws: YAMLReader.Error.self) { try YAMLReader.documents("kind: A\nspec:\n  model: a: b\n") }
+        #expect(mapping?.line == 3 && mapping?.column == 11)
+        #expect(mapping?.reason == "mapping values are not allowed in this context")
+        #expect(mapping?.located(in: "bad.yaml") == "bad.yaml:3:11: invalid YAML: mapping values are not allowed in this context")
+        #expect(mapping?.description == "invalid YAML at line 3, column 11: mapping values are not allowed in this context")
+
+        let flow = #expect(throws: YAMLReader.Error.self) { try YAMLReader.documents("spec:\n  model: [a\n") }
+        #expect(flow?.located(in: "f.yaml")
+                == "f.yaml:3:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence from line 2, column 10)")
+        // Positions count from the start of the stream, across documents; one line, no caret snippet.
+        let later = #expect(throws: YAMLReader.Error.self) { try YAMLReader.documents("a: 1\n---\nb: \"x\n") }
+        #expect(later?.line == 4 && later?.reason.contains("while scanning a quoted scalar from line 3, column 4") == true)
+        #expect(later?.reason.contains("\n") == false)
+        // No position: no line or column in the located form either.
+        #expect(YAMLReader.Error(line: nil, reason: "no document found").located(in: "x.yaml") == "x.yaml: invalid YAML: no document found")
     }
 
     @Test("non-string keys, merge keys and aliases are refused; syntax errors are errors")

@@ -126,6 +126,20 @@ struct CLITests {
         #expect(r.status == 1 && r.stderr.contains("invalid YAML") && !r.stderr.contains("Fatal error"), "\(r)")
     }
 
+    @Test("a YAML syntax error is one line: file:line:column: invalid YAML: problem (validate and render)")
+    func yamlSyntaxErrorPosition() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("semroute-bad-\(UUID().uuidString).yaml")
+        try "apiVersion: semroute.io/v1alpha1\nkind: SemanticRoute\nspec:\n  model: a: b\n".write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let expected = "\(file.path):4:11: invalid YAML: mapping values are not allowed in this context\n"
+        for command in ["validate", "render"] {
+            let r = try Self.run([command, "-f", file.path])
+            #expect(r.status == 1 && r.stdout.isEmpty && r.stderr == expected, "\(command): \(r)")
+        }
+        let stdin = try Self.run(["validate", "-f", "-"], stdin: "a: [1\n")
+        #expect(stdin.status == 1 && stdin.stderr == "<stdin>:2:1: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence from line 1, column 4)\n", "\(stdin)")
+    }
+
     @Test("render prints multi-document YAML in a stable order, nothing on stderr")
     func renderYAML() throws {
         let a = try Self.run(["render", "-f", "manifests/samples/mom.yaml"])
