@@ -99,6 +99,14 @@ public final class ClassifierServer: Sendable {
         try reloader.loadInitial()
     }
 
+    /// Stops classifying with the config in force, for when its route is gone: `/v1/classify` and `/readyz`
+    /// answer 503 and ext_proc streams fail with UNAVAILABLE (Envoy then fails open or closed as configured), as
+    /// before the first config. A later ``loadConfig()``, or the periodic check finding the file again, serves
+    /// it anew, even with the same bytes.
+    public func unloadConfig() {
+        reloader.unload()
+    }
+
     /// Everything to run, in start order (shutdown runs in reverse: ext_proc drains first).
     public var services: [any Service] {
         [reloader, shadow] + (metricsHTTP.map { [$0] } ?? []) + [http, grpc]

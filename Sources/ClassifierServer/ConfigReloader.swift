@@ -37,7 +37,9 @@ final class ConfigReloader: Service {
     private let clock: any Clock<Duration>
     private let metrics: ClassifierMetrics
     private let logger: Logger
-    private let lastSeen = Mutex<[UInt8]?>(nil)
+    /// The bytes last seen (accepted or rejected), and how many times the config was unloaded: a reload that
+    /// read the file before an ``unload()`` must not install what it read.
+    private let state = Mutex<(lastSeen: [UInt8]?, unloads: Int)>((nil, 0))
 
     init(path: String, store: PipelineStore, interval: Duration = .seconds(2), clock: any Clock<Duration> = ContinuousClock(),
          metrics: ClassifierMetrics, logger: Logger, build: @escaping Builder) {
@@ -56,8 +58,10 @@ final class ConfigReloader: Service {
         let bytes = try ClassifierConfigFile.read(path: path)
         let config = try ClassifierConfigFile.decode(bytes, path: path)
         let pipeline = try build(config)
-        lastSeen.withLock { $0 = bytes }
-        let generation = store.install(pipeline, config: config)
+        let generation = state.withLock { state in
+            state.lastSeen = bytes
+            return store.install(pipeline, config: config)
+        }
         logger.info("config loaded", metadata: ["config.path": "\(path)", "config.route": "\(config.route)",
                                                 "config.generation": "\(generation)", "config.decisions": "\(config.decisions.count)"])
     }
@@ -66,6 +70,7 @@ final class ConfigReloader: Service {
     /// in. An invalid file is logged and counted once, and the pipeline in force stays.
     @discardableResult
     func reloadIfChanged() -> ReloadOutcome {
+        let unloads = state.withLock { $0.unloads }
         let bytes: [UInt8]
         do {
             bytes = try ClassifierConfigFile.read(path: path)
@@ -73,16 +78,19 @@ final class ConfigReloader: Service {
             // Mid-swap or deleted: keep the current pipeline and try again next time.
             return .unchanged
         }
-        let changed = lastSeen.withLock { seen -> Bool in
-            if seen == bytes { return false }
-            seen = bytes
+        let changed = state.withLock { state -> Bool in
+            if state.unloads != unloads || state.lastSeen == bytes { return false }
+            state.lastSeen = bytes
             return true
         }
         guard changed else { return .unchanged }
         do {
             let config = try ClassifierConfigFile.decode(bytes, path: path)
             let pipeline = try build(config)
-            let generation = store.install(pipeline, config: config)
+            let installed = state.withLock { state -> Int? in
+                state.unloads == unloads ? store.install(pipeline, config: config) : nil
+            }
+            guard let generation = installed else { return .unchanged }
             metrics.countReload(result: .success)
             logger.info("config reloaded", metadata: ["config.path": "\(path)", "config.route": "\(config.route)",
                                                       "config.generation": "\(generation)"])
@@ -94,6 +102,17 @@ final class ConfigReloader: Service {
                                     "config.generation": "\(store.current?.generation ?? 0)"])
             return .rejected(reason: "\(error)")
         }
+    }
+
+    /// Stops serving the config in force (its source is gone): the store is cleared, and the next file read,
+    /// even with the same bytes as before, is loaded as new.
+    func unload() {
+        state.withLock { state in
+            state.lastSeen = nil
+            state.unloads += 1
+            store.clear()
+        }
+        logger.info("config unloaded; nothing is classified until a config is loaded again", metadata: ["config.path": "\(path)"])
     }
 
     func run() async {

@@ -15,7 +15,9 @@ import SemanticRouteRender
 /// reach the running classifier through its own reload (it re-reads the file every few seconds).
 ///
 /// Which route: `preferredRoute` (`namespace.name`, the sample's by default) when set, else the first
-/// route whose ConfigMap appears. Deleting the followed route leaves the classifier on its last config.
+/// route whose ConfigMap appears. When the followed route's ConfigMap goes (the route was deleted), the
+/// classifier stops classifying (503, as before the first config) and the file is removed; when the route
+/// is created again, its config is served again. The classifier keeps following that one route.
 final class DevClassifier: Service, Sendable {
     typealias MakeServer = @Sendable (_ configPath: String) -> ClassifierServer
 
@@ -29,7 +31,9 @@ final class DevClassifier: Service, Sendable {
     private let changes: AsyncStream<StoreChange>
     private let makeServer: MakeServer
     private let group: DevOnce<ServiceGroup>
-    private let started = Mutex(false)
+    /// The classifier once started (it keeps its ports for the life of the process), and whether its config
+    /// was unloaded because the route went.
+    private let running = Mutex<(server: ClassifierServer?, unloaded: Bool)>((nil, false))
     private let logger: Logger
 
     init(client: KubeClient, configPath: String, preferredRoute: String?, group: DevOnce<ServiceGroup>,
@@ -50,8 +54,10 @@ final class DevClassifier: Service, Sendable {
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             for await change in self.changes {
-                guard case .applied(_, let configMap) = change else { continue }
-                try await self.handle(configMap)
+                switch change {
+                case .applied(_, let configMap): try await self.handle(configMap)
+                case .deleted(let configMap): self.remove(configMap)
+                }
             }
         }
     }
@@ -71,7 +77,18 @@ final class DevClassifier: Service, Sendable {
             try bytes.write(to: URL(fileURLWithPath: configPath), options: .atomic)
             logger.info("classifier config updated", metadata: ["route": "\(route)", "config.path": "\(configPath)"])
         }
-        guard !started.withLock({ $0 }) else { return }
+        if case let (started, unloaded)? = running.withLock({ r in r.server.map { ($0, r.unloaded) } }) {
+            guard unloaded else { return }  // the running classifier's reload picks up the new file
+            do {
+                try started.loadConfig()
+            } catch {
+                DevConsole.say("the classifier cannot load route \(route)'s config: \(error) (waiting for a change)")
+                return
+            }
+            running.withLock { $0.unloaded = false }
+            DevConsole.say("route \(route) is back: the classifier serves its config again")
+            return
+        }
         let server = makeServer(configPath)
         do {
             try server.loadConfig()
@@ -80,8 +97,25 @@ final class DevClassifier: Service, Sendable {
             return
         }
         guard let group = await group.wait() else { return }
-        started.withLock { $0 = true }
+        running.withLock { $0.server = server }
         for service in server.services { await group.addServiceUnlessShutdown(service) }
         ports.set(try await server.ports())
+    }
+
+    /// The followed route's ConfigMap is gone (the route was deleted): stop serving its config.
+    private func remove(_ configMap: JSONValue) {
+        guard let route = configMap[path: "metadata", "labels", RouteLabels.routeKey]?.stringValue,
+              followed.value == route else { return }
+        // Without the file, a restart or the periodic check cannot bring the deleted route's config back.
+        try? FileManager.default.removeItem(atPath: configPath)
+        let started = running.withLock { r -> ClassifierServer? in
+            guard let server = r.server, !r.unloaded else { return nil }
+            r.unloaded = true
+            return server
+        }
+        guard let started else { return }
+        started.unloadConfig()
+        logger.info("classifier config removed", metadata: ["route": "\(route)", "config.path": "\(configPath)"])
+        DevConsole.say("route \(route) is gone: the classifier stops classifying (503) until it is created again")
     }
 }

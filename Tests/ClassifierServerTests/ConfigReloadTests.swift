@@ -1,5 +1,6 @@
 import ClassifierConfig
 import Foundation
+import GRPCCore
 import Testing
 @testable import ClassifierServer
 
@@ -59,6 +60,31 @@ struct ConfigReloadTests {
             // The server's own periodic check installs generation 2; the store says when.
             await harness.server.store.waitForGeneration(2)
             #expect(harness.server.store.current?.config.decisions.first?.alias == "llm-mom.math-v3")
+        }
+    }
+
+    @Test("an unloaded config is not served (503, UNAVAILABLE) until a config file appears again, even with the same bytes")
+    func unloadAndReload() async throws {
+        try await ClassifierServerHarness.with(config: TestConfigs.keywordRoute(), configure: { $0.reloadInterval = .seconds(3600) }) { harness in
+            // What semroute dev does when the route is deleted: the file goes, then the config is unloaded.
+            try FileManager.default.removeItem(atPath: harness.configPath)
+            harness.server.unloadConfig()
+            #expect(harness.server.store.current == nil)
+            #expect(harness.server.reloadIfChanged() == .unchanged)
+            let url = "http://127.0.0.1:\(harness.ports.http)"
+            #expect(try await HTTPAPITests().get("\(url)/readyz").0 == 503)
+            let (status, body) = try await HTTPAPITests().post("\(url)/v1/classify", prompt)
+            #expect(status == 503 && body.contains("not_ready"), "\(body)")
+            try await EnvoySide.with(port: harness.ports.grpc) { envoy in
+                await #expect { _ = try await envoy.exchange([Envoy.requestHeaders()]) } throws: { ($0 as? RPCError)?.code == .unavailable }
+            }
+            // The route is back with the same config: the same bytes are served again, as a new generation.
+            try harness.swapConfig(TestConfigs.keywordRoute())
+            #expect(harness.server.reloadIfChanged() == .reloaded(generation: 2))
+            try await EnvoySide.with(port: harness.ports.grpc) { envoy in
+                let answers = try await envoy.exchange([Envoy.requestHeaders(), Envoy.requestBody(json: prompt)])
+                #expect(answers[1].newBodyJSON?["model"] as? String == "llm-mom.math")
+            }
         }
     }
 }

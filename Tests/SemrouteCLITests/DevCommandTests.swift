@@ -65,6 +65,37 @@ struct DevCommandTests {
         #expect(secondExit.status == 0, "\(secondExit)")
     }
 
+    @Test("deleting the followed route stops the classifier serving it (503); creating it again serves it again")
+    func routeDeletedAndRecreated() async throws {
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("semroute-dev-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let kubeconfig = temp.appendingPathComponent("kubeconfig").path
+        let dev = try DevProcess(["dev", "--port", "0", "--classifier-http-port", "0", "--classifier-grpc-port", "0", "--metrics-port", "0",
+                                  "--data-dir", temp.appendingPathComponent("data").path, "--kubeconfig-out", kubeconfig,
+                                  "--upstream-crds", Self.upstreamCRDs],
+                                 stderrFile: temp.appendingPathComponent("stderr.log"))
+        let startup = try await dev.readUntil(line: "semroute dev: ready", seconds: 180)
+        let classifierURL = try #require(startup.lazy.compactMap(Self.classifierURL).first, "\(startup)")
+        let math = "What is the derivative of x^2 * sin(x)?"
+        #expect(try classify(classifierURL, math)["decision"] as? String == "math")
+
+        let delete = try CLITests.runTool(Self.kubectl, ["--kubeconfig", kubeconfig, "delete", "sroute/mom", "-n", "llm", "--timeout=60s"])
+        #expect(delete.status == 0, "\(delete)")
+        _ = try await dev.readUntil(line: "semroute dev: route llm.mom is gone: the classifier stops classifying (503) until it is created again",
+                                    seconds: 60)
+        let gone = try post(classifierURL, math)
+        #expect(gone.code == 503 && gone.body.contains("not_ready"), "\(gone)")
+        #expect(!FileManager.default.fileExists(atPath: temp.appendingPathComponent("data/classifier/config.json").path))
+
+        let create = try CLITests.runTool(Self.kubectl, ["--kubeconfig", kubeconfig, "apply", "-f", "manifests/dev/route.yaml"])
+        #expect(create.status == 0, "\(create)")
+        _ = try await dev.readUntil(line: "semroute dev: route llm.mom is back: the classifier serves its config again", seconds: 60)
+        let back = try classify(classifierURL, math)
+        #expect(back["decision"] as? String == "math" && back["alias"] as? String == "mom.math", "\(back)")
+        #expect(try await dev.interruptAndWait(seconds: 60).status == 0)
+    }
+
     @Test("without --upstream-crds dev warns that the stand-in schemas are not enforced")
     func standInWarning() async throws {
         let temp = FileManager.default.temporaryDirectory.appendingPathComponent("semroute-dev-\(UUID().uuidString)")
@@ -92,6 +123,15 @@ struct DevCommandTests {
         guard line.hasPrefix("semroute dev: classifier serving"), let start = line.range(of: "HTTP http://") else { return nil }
         let rest = line[start.upperBound...]
         return "http://" + rest.prefix { $0 != "," && $0 != " " }
+    }
+
+    /// POST /v1/classify whatever the answer: the HTTP status and the body.
+    func post(_ base: String, _ prompt: String) throws -> (code: Int, body: String) {
+        let body = try JSONSerialization.data(withJSONObject: ["model": "MoM", "messages": [["role": "user", "content": prompt]]])
+        let r = try CLITests.runTool(Self.curl, ["-sS", "-w", "\n%{http_code}", "-H", "content-type: application/json", "--data-binary", "@-",
+                                                base + "/v1/classify"], stdin: body)
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
 
     func classify(_ base: String, _ prompt: String) throws -> [String: Any] {
