@@ -20,7 +20,7 @@ envtest: ## Print the KUBEBUILDER_ASSETS folder for the real-API-server tests (u
 
 DEV_FLAGS ?=
 dev: ## Build, fetch the encoder, then run `semroute dev` (local API server + operator + classifier; Ctrl-C stops)
-	@echo "make dev: building semroute (the first build takes several minutes)..."
+	@echo "make dev: building semroute (debug; the first build takes about 17-20 minutes on a 2-core machine)..."
 	$(SWIFT) build --product semroute
 	@echo "make dev: fetching the sentence encoder (hack/fetch-model.sh; about 90 MB the first time)..."
 	hack/fetch-model.sh
