@@ -19,37 +19,37 @@ struct OperatorCommand: AsyncParsableCommand {
         discussion: "Environment variables: KUBECONFIG, SEMROUTE_NAMESPACES (comma-separated), SEMROUTE_LEADER_ELECT, SEMROUTE_LEADER_ELECTION_NAMESPACE, SEMROUTE_LEADER_ELECTION_NAME, SEMROUTE_HEALTH_ADDR, SEMROUTE_METRICS_ADDR, SEMROUTE_CLASSIFIER_IMAGE, SEMROUTE_CLASSIFIER_RESOURCES, SEMROUTE_CONCURRENCY, SEMROUTE_LOG_FORMAT, SEMROUTE_LOG_LEVEL."
     )
 
-    @Option(help: "Path to a kubeconfig. Default: in-cluster config in a pod, else $KUBECONFIG or ~/.kube/config.")
+    @Option(help: "Path to a kubeconfig. (default: in a pod the in-cluster config, else $KUBECONFIG or ~/.kube/config)")
     var kubeconfig: String?
 
-    @Option(help: "The kubeconfig context to use (default: its current-context).")
+    @Option(help: "The kubeconfig context to use. (default: its current-context)")
     var context: String?
 
-    @Option(name: .customLong("namespace"), help: "Reconcile SemanticRoutes of this namespace only (repeatable; default: all).")
+    @Option(name: .customLong("namespace"), help: "Reconcile SemanticRoutes of this namespace only (repeatable; env SEMROUTE_NAMESPACES, comma-separated). (default: all namespaces)")
     var namespaces: [String] = []
 
-    @Flag(name: .customLong("leader-elect"), inversion: .prefixedNo, help: "Elect one active instance through a coordination.k8s.io Lease.")
+    @Flag(name: .customLong("leader-elect"), inversion: .prefixedNo, help: "Elect one active instance through a coordination.k8s.io Lease (env SEMROUTE_LEADER_ELECT). (default: off)")
     var leaderElect: Bool?
 
-    @Option(name: .customLong("leader-election-namespace"), help: "Namespace of the leader-election Lease (default: the pod's namespace).")
+    @Option(name: .customLong("leader-election-namespace"), help: "Namespace of the leader-election Lease (env SEMROUTE_LEADER_ELECTION_NAMESPACE). (default: the pod's namespace)")
     var leaseNamespace: String?
 
-    @Option(name: .customLong("leader-election-name"), help: "Name of the leader-election Lease.")
+    @Option(name: .customLong("leader-election-name"), help: "Name of the leader-election Lease (env SEMROUTE_LEADER_ELECTION_NAME). (default: semroute-operator)")
     var leaseName: String?
 
-    @Option(help: "Address of /healthz and /readyz, `[host]:port`.")
+    @Option(help: "Address of /healthz and /readyz, `[host]:port` (env SEMROUTE_HEALTH_ADDR). (default: :8081)")
     var healthAddr: String?
 
-    @Option(help: "Address of /metrics, `[host]:port` (may equal --health-addr).")
+    @Option(help: "Address of /metrics, `[host]:port`, may equal --health-addr (env SEMROUTE_METRICS_ADDR). (default: :8080)")
     var metricsAddr: String?
 
-    @Option(help: "Default classifier image, pinned by tag or digest (never `latest`).")
+    @Option(help: "Image of classifier Deployments whose route names none, pinned by tag or digest, never `latest` (env SEMROUTE_CLASSIFIER_IMAGE). (default: \(Renderer.Options.defaultClassifierImage))")
     var classifierImage: String?
 
-    @Option(help: "Default classifier resources as JSON, e.g. {\"requests\":{\"cpu\":\"200m\"}}; a route's spec.classifier.resources wins per field.")
+    @Option(help: "Default classifier resources as JSON; a route's spec.classifier.resources wins per field (env SEMROUTE_CLASSIFIER_RESOURCES). (default: {\"requests\":{\"cpu\":\"100m\",\"memory\":\"256Mi\"}})")
     var classifierResources: String?
 
-    @Option(help: "SemanticRoutes reconciled at the same time.")
+    @Option(help: "SemanticRoutes reconciled at the same time, 1 to 64 (env SEMROUTE_CONCURRENCY). (default: 4)")
     var concurrency: Int?
 
     @Option(help: "Seconds between full resyncs (a safety net; changes are seen through watches).")
@@ -58,10 +58,10 @@ struct OperatorCommand: AsyncParsableCommand {
     @Option(help: "Seconds SIGTERM waits for in-flight reconciles to finish.")
     var shutdownTimeoutSeconds: Int = 30
 
-    @Option(help: "json (one object per line) or text.")
+    @Option(help: "json (one object per line) or text (env SEMROUTE_LOG_FORMAT). (default: json)")
     var logFormat: LogFormat?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env SEMROUTE_LOG_LEVEL). (default: info)")
     var logLevel: Logger.Level?
 
     func run() async throws {

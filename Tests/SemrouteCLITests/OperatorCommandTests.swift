@@ -81,6 +81,54 @@ struct OperatorCommandTests {
         #expect(!outcome.stderr.contains("/nonexistent/kubeconfig"), "settings are checked before the kubeconfig is read")
     }
 
+    @Test("operator --help shows every option's default, and the defaults docs/operations.md states")
+    func helpShowsDefaults() throws {
+        let help = try CLITests.run(["operator", "--help"])
+        #expect(help.status == 0, "\(help)")
+        let entries = Self.optionEntries(help.stdout)
+        #expect(entries["--resync-seconds"] != nil, "\(help.stdout)")
+        for (flag, text) in entries where !["--help", "-h", "--version"].contains(flag) {
+            #expect(text.contains("(default: "), "\(flag) shows no default: \(text)")
+        }
+        // Every flag row of the docs' table: a literal default (`value` or a number) appears as is in the help.
+        let docs = try String(contentsOf: CLITests.repoRoot.appendingPathComponent("docs/operations.md"), encoding: .utf8)
+        var checked = 0
+        for row in docs.split(separator: "\n") where row.hasPrefix("| `--") {
+            let cells = row.replacingOccurrences(of: "\\|", with: "/").split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            let flag = String(cells[0].dropFirst().prefix { $0 != " " && $0 != "`" })
+            let stated = cells[2]
+            let literal = stated.hasPrefix("`") && stated.hasSuffix("`") ? String(stated.dropFirst().dropLast())
+                : Int(stated) != nil ? stated : nil
+            guard let entry = entries[flag] else {
+                Issue.record("docs/operations.md lists \(flag), which operator --help does not")
+                continue
+            }
+            if let literal {
+                #expect(entry.contains("(default: \(literal))"), "\(flag): the docs say \(literal); help says \(entry)")
+                checked += 1
+            }
+        }
+        #expect(checked >= 9, "the docs' table was not found or changed shape")
+    }
+
+    /// `OPTIONS:` of a help text: each option's names (`--a/--no-a`, `-h, --help`) to its text on one line.
+    static func optionEntries(_ help: String) -> [String: String] {
+        var entries: [String: String] = [:]
+        var names: [String] = []
+        for line in help.split(separator: "\n", omittingEmptySubsequences: false).drop(while: { $0 != "OPTIONS:" }).dropFirst() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("  -") {
+                // The names column ends where two spaces start the description.
+                let head = trimmed.range(of: "  ").map { trimmed[..<$0.lowerBound] } ?? trimmed[...]
+                names = head.split(whereSeparator: { "/, ".contains($0) }).map(String.init).filter { $0.hasPrefix("-") }
+                for name in names { entries[name] = trimmed }
+            } else if !trimmed.isEmpty {
+                for name in names { entries[name, default: ""] += " " + trimmed }
+            }
+        }
+        return entries
+    }
+
     static func json(_ line: String) -> [String: Any]? {
         (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
     }
