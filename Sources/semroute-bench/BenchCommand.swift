@@ -10,7 +10,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "semroute benchmarks (run with -c release).",
         subcommands: [
             RenderBenchmark.self, APIServerBenchmark.self, OperatorBenchmark.self,
-            EncoderBenchmark.self, DecisionBenchmark.self, ExtProcBenchmark.self,
+            EncoderBenchmark.self, DecisionBenchmark.self, ExtProcBenchmark.self, CRDValidationBenchmark.self,
         ]
     )
 }
