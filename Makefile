@@ -35,6 +35,7 @@ generate: ## Regenerate the CRD and docs/api.md from the API types
 
 verify: ## Fail when generated files drifted from their source
 	hack/verify-generated.sh
+	hack/check-test-time-limits.sh
 
 golden: ## Rewrite the render golden files from the samples (review the diff!)
 	SEMROUTE_UPDATE_GOLDEN=1 $(SWIFT) test --filter GoldenTests

@@ -78,6 +78,12 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // What the test targets share (test support only, like KubeEnvtest: no product links it): KubeLocal with a
+        // client, scripted list/watch sources, recorders and gates whose waits have deadlines, kubectl, SplitMix.
+        .target(name: "SemrouteTestSupport", dependencies: [
+            "KubeCore", "KubeClient", "KubeRuntime", "KubeLocal",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The config contract between operator and classifier. No dependencies by design.
         .target(name: "ClassifierConfig"),
         // OpenBLAS (Debian: libopenblas-dev) for the encoder's matrix products.
@@ -141,21 +147,22 @@ let package = Package(
             "KubeEnvtest",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore", "KubeEnvtest"]),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeLocal", "KubeCore"]),
-        .testTarget(name: "KubeRuntimeTests", dependencies: ["KubeRuntime", "KubeClient", "KubeLocal", "KubeCore"]),
-        .testTarget(name: "KubeLocalTests", dependencies: ["KubeLocal", "KubeCore", "SemanticRouteAPI", "KubeEnvtest"]),
+        .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore", "KubeEnvtest", "SemrouteTestSupport"]),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeLocal", "KubeCore", "SemrouteTestSupport"]),
+        .testTarget(name: "KubeRuntimeTests", dependencies: ["KubeRuntime", "KubeClient", "KubeLocal", "KubeCore", "SemrouteTestSupport"]),
+        .testTarget(name: "KubeLocalTests", dependencies: ["KubeLocal", "KubeCore", "SemanticRouteAPI", "KubeEnvtest", "SemrouteTestSupport"]),
         .testTarget(name: "SemanticRouteAPITests", dependencies: ["SemanticRouteAPI", "KubeCore"]),
         .testTarget(name: "SemanticRouteRenderTests",
-                    dependencies: ["SemanticRouteRender", "SemanticRouteAPI", "KubeCore", "ClassifierConfig", "KubeEnvtest"],
+                    dependencies: ["SemanticRouteRender", "SemanticRouteAPI", "KubeCore", "ClassifierConfig", "KubeEnvtest",
+                                   "SemrouteTestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "SemanticRouteControllerTests", dependencies: [
             "SemanticRouteController", "SemanticRouteAPI", "SemanticRouteRender", "KubeCore", "KubeClient",
-            "KubeRuntime", "KubeLocal", "KubeSimulation", "KubeEnvtest",
+            "KubeRuntime", "KubeLocal", "KubeSimulation", "KubeEnvtest", "SemrouteTestSupport",
         ]),
-        .testTarget(name: "ClassifierCoreTests", dependencies: ["ClassifierCore", "ClassifierConfig"]),
+        .testTarget(name: "ClassifierCoreTests", dependencies: ["ClassifierCore", "ClassifierConfig", "SemrouteTestSupport"]),
         .testTarget(name: "ClassifierServerTests", dependencies: [
-            "ClassifierServer", "ClassifierCore", "ClassifierConfig",
+            "ClassifierServer", "ClassifierCore", "ClassifierConfig", "SemrouteTestSupport",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -170,10 +177,10 @@ let package = Package(
         // Skipped, with one line naming KUBEBUILDER_ASSETS, when the control plane's binaries are not there.
         .testTarget(name: "RealAPIServerTests", dependencies: [
             "KubeEnvtest", "KubeCore", "KubeClient", "KubeRuntime", "KubeLocal", "KubeSimulation",
-            "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController",
+            "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController", "SemrouteTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Runs the built `semroute` binary as a user would (exit codes, stdout vs stderr).
-        .testTarget(name: "SemrouteCLITests", dependencies: ["semroute", "KubeEnvtest"]),
+        .testTarget(name: "SemrouteCLITests", dependencies: ["semroute", "KubeEnvtest", "SemrouteTestSupport"]),
     ]
 )

@@ -2,8 +2,9 @@ import ClassifierConfig
 import Foundation
 import Testing
 @testable import ClassifierCore
+import SemrouteTestSupport
 
-@Suite("Request path: pass-through and rewrite")
+@Suite("Request path: pass-through and rewrite", .timeLimit(.minutes(5)), .uses(.cpu))
 struct ChatRewriteTests {
     func pipeline(_ rules: [ClassifierConfig.DecisionRule] = []) throws -> ClassifierPipeline {
         try ClassifierPipeline(config: Fixtures.config(rules), encoder: nil, heads: nil)

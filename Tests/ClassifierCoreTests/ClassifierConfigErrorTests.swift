@@ -2,7 +2,7 @@ import ClassifierConfig
 import Testing
 @testable import ClassifierCore
 
-@Suite("Config errors")
+@Suite("Config errors", .timeLimit(.minutes(2)))
 struct ClassifierConfigErrorTests {
     func field(_ config: ClassifierConfig, encoder: (any TextEncoder)? = nil, heads: ClassifierHeads? = nil) -> String? {
         do {

@@ -1,8 +1,9 @@
 import ClassifierConfig
 import Testing
 @testable import ClassifierCore
+import SemrouteTestSupport
 
-@Suite("Decisions")
+@Suite("Decisions", .timeLimit(.minutes(2)), .uses(.cpu))
 struct DecisionTableTests {
     typealias C = ClassifierConfig.Condition
     typealias K = ClassifierConfig.Keywords

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import ClassifierCore
+import SemrouteTestSupport
 
-@Suite("Domain head")
+@Suite("Domain head", .timeLimit(.minutes(5)), .uses(.cpu))
 struct DomainHeadTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

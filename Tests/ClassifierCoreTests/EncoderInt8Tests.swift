@@ -2,9 +2,10 @@ import CEncoderKernels
 import Foundation
 import Testing
 @testable import ClassifierCore
+import SemrouteTestSupport
 
 /// `EncoderPrecision.int8` against float32 on the real weights, and the int8 kernel against a plain product.
-@Suite("Encoder int8 precision")
+@Suite("Encoder int8 precision", .timeLimit(.minutes(5)), .uses(.cpu))
 struct EncoderInt8Tests {
     static let int8: Result<MiniLMEncoder, Error> = Result {
         try MiniLMEncoder(modelDirectory: EncoderModelFixture.directory, precision: .int8)
@@ -123,17 +124,3 @@ struct EncoderInt8Tests {
     }
 }
 
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func float() -> Float { Float(next() >> 40) / Float(1 << 24) }
-}

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
 @testable import ClassifierCore
+import SemrouteTestSupport
 
-@Suite("Encoder kernels")
+@Suite("Encoder kernels", .timeLimit(.minutes(5)), .uses(.cpu))
 struct EncoderKernelTests {
     @Test("the vectorised GELU matches the exact erf GELU within 1e-6")
     func geluAccuracy() {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ClassifierCore
 
-@Suite("Model location")
+@Suite("Model location", .timeLimit(.minutes(2)))
 struct EncoderModelLocationTests {
     @Test("an explicit path wins over the environment")
     func explicitWins() {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ClassifierCore
 
-@Suite("safetensors reader")
+@Suite("safetensors reader", .timeLimit(.minutes(2)))
 struct EncoderSafeTensorsTests {
     /// A file with the given header JSON and payload bytes.
     private func file(header: String, payload: [UInt8]) -> Data {

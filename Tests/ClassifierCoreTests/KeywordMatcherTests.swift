@@ -2,7 +2,7 @@ import ClassifierConfig
 import Testing
 @testable import ClassifierCore
 
-@Suite("Keyword signal")
+@Suite("Keyword signal", .timeLimit(.minutes(2)))
 struct KeywordMatcherTests {
     func matches(_ k: ClassifierConfig.Keywords, _ text: String) throws -> Bool {
         try KeywordMatcher(k).matches(PromptText(text))

@@ -2,7 +2,7 @@ import ClassifierConfig
 import Testing
 @testable import ClassifierCore
 
-@Suite("PII signal")
+@Suite("PII signal", .timeLimit(.minutes(2)))
 struct PIIDetectorTests {
     let detector = PIIDetector()
 

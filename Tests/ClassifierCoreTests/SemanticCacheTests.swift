@@ -1,8 +1,9 @@
 import ClassifierConfig
 import Testing
 @testable import ClassifierCore
+import SemrouteTestSupport
 
-@Suite("Semantic cache")
+@Suite("Semantic cache", .timeLimit(.minutes(5)), .uses(.cpu))
 struct SemanticCacheTests {
     let response = Array(#"{"id":"chatcmpl-1","choices":[]}"#.utf8)
 

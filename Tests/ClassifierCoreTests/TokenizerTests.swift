@@ -1,7 +1,7 @@
 import Testing
 @testable import ClassifierCore
 
-@Suite("WordPiece tokenizer")
+@Suite("WordPiece tokenizer", .timeLimit(.minutes(2)))
 struct TokenizerTests {
     // Golden ids: DESIGN §4.1 (sentence-transformers) and the reference fast tokenizer (tokenizers 0.23.3 with
     // the model's tokenizer.json) for the edge cases.

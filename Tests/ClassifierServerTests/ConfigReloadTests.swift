@@ -3,8 +3,9 @@ import Foundation
 import GRPCCore
 import Testing
 @testable import ClassifierServer
+import SemrouteTestSupport
 
-@Suite("Config reload from a ConfigMap volume")
+@Suite("Config reload from a ConfigMap volume", .timeLimit(.minutes(5)), .uses(.cpu))
 struct ConfigReloadTests {
     let prompt = Envoy.chat(model: "MoM", "What is the derivative of sin(x)?")
 

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import Testing
 @testable import ClassifierServer
+import SemrouteTestSupport
 
 /// An encoder that blocks, inside `embed`, on any text containing "hold" until the test opens the gate:
 /// a request that is being embedded for as long as the test wants.
@@ -35,7 +36,7 @@ final class GatedEncoder: TextEncoder, @unchecked Sendable {
     func open() { gate.signal() }
 }
 
-@Suite("ext_proc: where the work runs")
+@Suite("ext_proc: where the work runs", .timeLimit(.minutes(5)), .uses(.cpu))
 struct ExtProcSchedulingTests {
     /// The gRPC transport and the stream handlers share the connection's event loop (EventLoopTaskExecutor);
     /// the encoder must run elsewhere, or one embedding stalls every other stream of the connection.
@@ -55,9 +56,9 @@ struct ExtProcSchedulingTests {
                         return answers.last?.newBodyJSON?["model"] as? String
                     }
                     await encoder.waitUntilEmbedding()
-                    // 20 streams on the same client connection while the first is blocked in the encoder;
-                    // a 10 s guard turns a stalled loop into a failure instead of a hang (it opens the gate, so the
-                    // stalled streams can finish and the group can return).
+                    // 20 streams on the same client connection while the first is blocked in the encoder; a 60 s
+                    // guard (generous on a loaded machine) turns a stalled loop into a failure instead of a hang (it
+                    // opens the gate, so the stalled streams can finish and the group can return).
                     let othersAnswered = try await withThrowingTaskGroup(of: Bool.self) { race in
                         race.addTask {
                             for _ in 0..<20 {
@@ -67,7 +68,7 @@ struct ExtProcSchedulingTests {
                             return true
                         }
                         race.addTask {
-                            try await Task.sleep(for: .seconds(10))
+                            try await Task.sleep(for: .seconds(60))
                             encoder.open()
                             return false
                         }

@@ -4,8 +4,9 @@ import GRPCCore
 import NIOCore
 import Testing
 @testable import ClassifierServer
+import SemrouteTestSupport
 
-@Suite("HTTP API: /v1/classify, /healthz, /readyz, /metrics")
+@Suite("HTTP API: /v1/classify, /healthz, /readyz, /metrics", .timeLimit(.minutes(5)), .uses(.cpu))
 struct HTTPAPITests {
     func post(_ url: String, _ body: String) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url)

@@ -1,19 +1,8 @@
 import Testing
 @testable import KubeClient
+import SemrouteTestSupport
 
-/// A deterministic generator for jitter tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-@Suite("exponential backoff with jitter")
+@Suite("exponential backoff with jitter", .timeLimit(.minutes(2)))
 struct BackoffTests {
     @Test("base delays double from the initial value and stop at the maximum")
     func baseDelays() {

@@ -3,12 +3,13 @@ import KubeCore
 import KubeLocal
 import Testing
 @testable import KubeClient
+import SemrouteTestSupport
 
-@Suite("client against KubeLocal over HTTP")
+@Suite("client against KubeLocal over HTTP", .timeLimit(.minutes(3)))
 struct KubeClientLocalTests {
     @Test("create, get, replace with optimistic concurrency, delete; errors come back typed")
     func crud() async throws {
-        try await withLocalServer { client, _ in
+        try await withLocalServer(retry: .fastRetries) { client, _ in
             let created = try await client.create(.configMaps, namespace: "default", configMap("a", data: ["k": "1"]))
             let rv = try #require(created[path: "metadata", "resourceVersion"]?.stringValue)
             #expect(created[path: "metadata", "uid"]?.stringValue?.isEmpty == false)
@@ -40,7 +41,7 @@ struct KubeClientLocalTests {
 
     @Test("list pages with limit/continue; listAll returns every item with the first page's resourceVersion")
     func paging() async throws {
-        try await withLocalServer { client, _ in
+        try await withLocalServer(retry: .fastRetries) { client, _ in
             for i in 0..<7 { _ = try await client.create(.configMaps, namespace: "default", configMap("cm-\(i)")) }
             let first = try await client.list(.configMaps, namespace: "default", options: ListOptions(limit: 3))
             #expect(first.items.count == 3)
@@ -58,7 +59,7 @@ struct KubeClientLocalTests {
 
     @Test("label and field selectors filter lists on the server")
     func selectors() async throws {
-        try await withLocalServer { client, _ in
+        try await withLocalServer(retry: .fastRetries) { client, _ in
             _ = try await client.create(.configMaps, namespace: "default", configMap("web-1", labels: ["app": "web", "tier": "a"]))
             _ = try await client.create(.configMaps, namespace: "default", configMap("web-2", labels: ["app": "web", "tier": "b"]))
             _ = try await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "other"]])
@@ -77,7 +78,7 @@ struct KubeClientLocalTests {
 
     @Test("server-side apply: a field owned by another manager conflicts (409) unless forced")
     func serverSideApply() async throws {
-        try await withLocalServer { client, _ in
+        try await withLocalServer(retry: .fastRetries) { client, _ in
             let first = try await client.apply(.configMaps, namespace: "default", name: "cfg",
                                                ["data": ["owned": "by-a"]], options: ApplyOptions(fieldManager: "a"))
             #expect(first[path: "data", "owned"] == "by-a")
@@ -99,7 +100,7 @@ struct KubeClientLocalTests {
 
     @Test("status and scale subresources: apply status, read the scale, patch and apply it")
     func subresources() async throws {
-        try await withLocalServer { client, _ in
+        try await withLocalServer(retry: .fastRetries) { client, _ in
             let deployment: JSONValue = [
                 "spec": ["replicas": 1, "selector": ["matchLabels": ["app": "x"]],
                          "template": ["metadata": ["labels": ["app": "x"]],
@@ -133,7 +134,7 @@ struct KubeClientLocalTests {
 
     @Test("JSON merge patch and JSON patch change only what they say")
     func patches() async throws {
-        try await withLocalServer { client, _ in
+        try await withLocalServer(retry: .fastRetries) { client, _ in
             _ = try await client.create(.configMaps, namespace: "default", configMap("p", data: ["a": "1", "b": "2"]))
             let merged = try await client.patch(.configMaps, namespace: "default", name: "p",
                                                 .merge(["data": ["a": "10", "b": nil]]))
@@ -152,7 +153,7 @@ struct KubeClientLocalTests {
 
     @Test("delete honours preconditions; dry-run writes nothing")
     func deleteAndDryRun() async throws {
-        try await withLocalServer { client, server in
+        try await withLocalServer(retry: .fastRetries) { client, server in
             let created = try await client.create(.configMaps, namespace: "default", configMap("d"))
             await #expect {
                 try await client.delete(.configMaps, namespace: "default", name: "d",
@@ -175,7 +176,7 @@ struct KubeClientLocalTests {
 
     @Test("idempotent calls are retried on 500 and 429; creates are retried on 429 only")
     func retries() async throws {
-        try await withLocalServer { client, server in
+        try await withLocalServer(retry: .fastRetries) { client, server in
             _ = try await client.create(.configMaps, namespace: "default", configMap("r"))
             server.faults.fail(verb: "get", resource: "configmaps", code: 500, count: 2)
             #expect(try await client.get(.configMaps, namespace: "default", name: "r")[path: "metadata", "name"] == "r")
@@ -201,7 +202,7 @@ struct KubeClientLocalTests {
 
     @Test("a schema-invalid custom resource is rejected as invalid with the field's cause")
     func invalidCauses() async throws {
-        try await withLocalServer { client, server in
+        try await withLocalServer(retry: .fastRetries) { client, server in
             let crdPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().appendingPathComponent("crds").path
             try await server.registerCRDs(fromDirectory: crdPath)
@@ -220,7 +221,7 @@ struct KubeClientLocalTests {
 
     @Test("forbidden and unauthorized answers map to their errors")
     func authErrors() async throws {
-        try await withLocalServer { client, server in
+        try await withLocalServer(retry: .fastRetries) { client, server in
             server.faults.fail(verb: "get", code: 403)
             await #expect { _ = try await client.get(.secrets, namespace: "default", name: "x") } throws: {
                 ($0 as? KubeError)?.code == 403
@@ -241,7 +242,7 @@ struct KubeClientLocalTests {
             var metadata: ObjectMeta
             var spec: Spec
         }
-        try await withLocalServer { client, _ in
+        try await withLocalServer(retry: .fastRetries) { client, _ in
             let lease = Lease(metadata: ObjectMeta(name: "l", namespace: "default"), spec: .init(holderIdentity: "me"))
             let created = try await client.create(.leases, namespace: "default", encoding: lease)
             #expect(created.spec.holderIdentity == "me")

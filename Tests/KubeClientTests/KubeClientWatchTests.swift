@@ -3,12 +3,13 @@ import KubeCore
 import KubeLocal
 import Testing
 @testable import KubeClient
+import SemrouteTestSupport
 
-@Suite("watch against KubeLocal")
+@Suite("watch against KubeLocal", .timeLimit(.minutes(3)))
 struct KubeClientWatchTests {
     @Test("a watch from a list's resourceVersion sees later changes in order, and bookmarks on request")
     func eventsAndBookmarks() async throws {
-        try await withLocalServer { client, server in
+        try await withLocalServer(retry: .fastRetries) { client, server in
             _ = try await client.create(.configMaps, namespace: "default", configMap("before"))
             let list = try await client.list(.configMaps, namespace: "default")
             let stream = try await client.watch(.configMaps, namespace: "default",
@@ -32,7 +33,7 @@ struct KubeClientWatchTests {
 
     @Test("a watch from an expired resourceVersion fails with gone (410)")
     func expired() async throws {
-        try await withLocalServer(historyCapacity: 2) { client, _ in
+        try await withLocalServer(historyCapacity: 2, retry: .fastRetries) { client, _ in
             let list = try await client.list(.configMaps, namespace: "default")
             for i in 0..<5 { _ = try await client.create(.configMaps, namespace: "default", configMap("c\(i)")) }
             await #expect {
@@ -48,7 +49,7 @@ struct KubeClientWatchTests {
 
     @Test("timeoutSeconds ends the stream cleanly; a dropped connection ends it with a transport error")
     func endings() async throws {
-        try await withLocalServer { client, server in
+        try await withLocalServer(retry: .fastRetries) { client, server in
             let rv = try await client.list(.configMaps).resourceVersion
             let timed = try await client.watch(.configMaps, options: WatchOptions(resourceVersion: rv, timeoutSeconds: 1))
             var count = 0

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import KubeClient
 
-@Suite("kubeconfig and in-cluster configuration")
+@Suite("kubeconfig and in-cluster configuration", .timeLimit(.minutes(2)))
 struct KubeConfigTests {
     static let basic = """
         apiVersion: v1

@@ -2,7 +2,7 @@ import KubeCore
 import Testing
 @testable import KubeClient
 
-@Suite("Status bodies decode into typed errors")
+@Suite("Status bodies decode into typed errors", .timeLimit(.minutes(2)))
 struct KubeErrorTests {
     func status(_ reason: String?, _ code: Int, causes: [Status.Cause]? = nil, retryAfter: Int? = nil) -> Status {
         Status(message: "msg", reason: reason, details: Status.Details(causes: causes, retryAfterSeconds: retryAfter),

@@ -2,7 +2,7 @@ import KubeCore
 import Testing
 @testable import KubeClient
 
-@Suite("REST paths and query strings")
+@Suite("REST paths and query strings", .timeLimit(.minutes(2)))
 struct RequestPathTests {
     static let route = APIResource(group: "semroute.io", version: "v1alpha1", plural: "semanticroutes",
                                    kind: "SemanticRoute", namespaced: true)
@@ -41,7 +41,7 @@ struct RequestPathTests {
     }
 }
 
-@Suite("label selectors")
+@Suite("label selectors", .timeLimit(.minutes(2)))
 struct LabelSelectorTests {
     @Test("the query-string form parses every operator and round-trips")
     func parse() throws {

@@ -2,7 +2,7 @@ import KubeCore
 import Testing
 @testable import KubeClient
 
-@Suite("incremental watch-line decoding")
+@Suite("incremental watch-line decoding", .timeLimit(.minutes(2)))
 struct WatchLineDecoderTests {
     static let body = """
         {"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"5"},"data":{"k":"é ✓"}}}

@@ -1,7 +1,7 @@
 import Testing
 @testable import KubeCore
 
-@Suite("JSONParser and JSONWriter")
+@Suite("JSONParser and JSONWriter", .timeLimit(.minutes(2)))
 struct JSONParserTests {
     @Test("objects keep key order and round-trip byte for byte through the compact writer")
     func roundTrip() throws {

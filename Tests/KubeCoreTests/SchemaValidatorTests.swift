@@ -1,5 +1,6 @@
 import Foundation
 import KubeEnvtest
+import SemrouteTestSupport
 import Testing
 @testable import KubeCore
 
@@ -31,7 +32,7 @@ private let objectSchema = """
           labels: {type: object, additionalProperties: {type: string}}
     """
 
-@Suite("SchemaValidator: types")
+@Suite("SchemaValidator: types", .timeLimit(.minutes(2)))
 struct SchemaValidatorTypeTests {
     @Test("a value of the wrong type is reported with kube-openapi's wording")
     func wrongType() throws {
@@ -100,7 +101,7 @@ struct SchemaValidatorTypeTests {
     }
 }
 
-@Suite("SchemaValidator: keywords")
+@Suite("SchemaValidator: keywords", .timeLimit(.minutes(2)))
 struct SchemaValidatorKeywordTests {
     @Test("required properties must be present")
     func required() throws {
@@ -555,7 +556,7 @@ struct SchemaValidatorKeywordTests {
     }
 }
 
-@Suite("SchemaValidator: defaulting and pruning")
+@Suite("SchemaValidator: defaulting and pruning", .timeLimit(.minutes(2)))
 struct SchemaValidatorDefaultingPruningTests {
     private let schema = """
         type: object
@@ -679,27 +680,21 @@ struct SchemaValidatorDefaultingPruningTests {
     }
 }
 
-@Suite("CustomResourceDefinitionSet with the upstream CRDs", .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("CustomResourceDefinitionSet with the upstream CRDs", .timeLimit(.minutes(10)), .uses(.cpu), .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct UpstreamCRDTests {
     static let directory = UpstreamCRDs.directory() ?? "(missing: hack/fetch-upstream-crds.sh)"
 
-    static let set: Result<CustomResourceDefinitionSet, any Error> = {
-        let start = ContinuousClock.now
-        let result = Result { try CustomResourceDefinitionSet.load(directory: directory) }
-        let elapsed = ContinuousClock.now - start
-        print("[UpstreamCRDTests] loaded \(directory) in \(elapsed.formatted(.units(allowed: [.milliseconds])))")
-        return result
-    }()
+    static let set: Result<CustomResourceDefinitionSet, any Error> = Result {
+        try CustomResourceDefinitionSet.load(directory: directory)
+    }
 
     private func crds() throws -> CustomResourceDefinitionSet { try Self.set.get() }
 
-    @Test("all 17 upstream CRDs load, quickly, with their served versions indexed")
+    // Load time and validation throughput are measured by `semroute-bench crd-validate` (docs/benchmarks.md),
+    // not asserted here: a duration in a unit test fails on a loaded machine, not on a slow change.
+    @Test("all 17 upstream CRDs load with their served versions indexed")
     func loads() throws {
-        let start = ContinuousClock.now
         let again = try CustomResourceDefinitionSet.load(directory: Self.directory)
-        let elapsed = ContinuousClock.now - start
-        print("[UpstreamCRDTests] second load took \(elapsed)")
-        #expect(elapsed < .seconds(10))
         #expect(again.crdNames.count == 17)
         let route = try #require(again.entry(apiVersion: "aigateway.envoyproxy.io/v1beta1", kind: "AIGatewayRoute"))
         #expect(route.plural == "aigatewayroutes")
@@ -825,16 +820,12 @@ struct UpstreamCRDTests {
         #expect(out["status"] != nil)
     }
 
-    @Test("validating many objects is fast")
-    func throughput() throws {
+    @Test("validating many objects in a row gives the same (empty) result every time")
+    func repeated() throws {
         let set = try crds()
         let objects = try [Self.route, Self.backend, Self.egBackend].map(json)
-        let start = ContinuousClock.now
         var total = 0
         for n in 0..<3000 { total += set.validate(objects[n % 3]).count }
-        let elapsed = ContinuousClock.now - start
-        print("[UpstreamCRDTests] validated 3000 objects in \(elapsed)")
         #expect(total == 0)
-        #expect(elapsed < .seconds(20))
     }
 }

@@ -1,7 +1,8 @@
+import SemrouteTestSupport
 import Testing
 @testable import KubeCore
 
-@Suite("YAMLReader")
+@Suite("YAMLReader", .timeLimit(.minutes(2)))
 struct YAMLReaderTests {
     @Test("YAML 1.1 booleans resolve like kubectl", arguments: [
         ("yes", true), ("Yes", true), ("YES", true), ("on", true), ("On", true), ("true", true), ("True", true),
@@ -157,7 +158,7 @@ struct YAMLReaderTests {
     }
 }
 
-@Suite("YAMLWriter")
+@Suite("YAMLWriter", .timeLimit(.minutes(2)))
 struct YAMLWriterTests {
     static let trickyStrings: [String] = [
         "", "true", "True", "false", "yes", "no", "on", "off", "y", "n", "Y", "N", "123", "-1", "+1", "0x1F", "0o17", "017",
@@ -254,18 +255,12 @@ struct YAMLWriterTests {
     }
 }
 
-/// SplitMix64: a tiny deterministic generator, so failures reproduce.
+/// Random YAML-ish values on SplitMix64 (SemrouteTestSupport), so failures reproduce.
 struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
+    private var base: SplitMix
+    init(seed: UInt64) { base = SplitMix(state: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { base.next() }
 
     private static let pieces: [String] = [
         "a", "b", "Z", "0", "7", " ", "  ", ":", ": ", "#", " #", "-", "- ", "?", "'", "\"", "\\", "\n", "\t", ",", "[", "]",

@@ -2,8 +2,9 @@ import Foundation
 import KubeCore
 @testable import KubeLocal
 import Testing
+import SemrouteTestSupport
 
-@Suite("RBAC authorisation of bearer tokens")
+@Suite("RBAC authorisation of bearer tokens", .timeLimit(.minutes(3)))
 struct AuthorizationTests {
     static let rbac = "/apis/rbac.authorization.k8s.io/v1"
 

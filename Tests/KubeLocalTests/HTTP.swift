@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import KubeCore
 import KubeLocal
+import SemrouteTestSupport
 
 /// A minimal HTTP client for the tests: one request, JSON in, JSON out.
 struct HTTP {
@@ -42,13 +43,6 @@ struct HTTP {
             (try? JSONParser.parse(String(line))).flatMap { try? WatchEvent(json: $0) }
         }
     }
-}
-
-func configMap(_ name: String, namespace: String = "default", labels: [String: String] = [:], data: [String: String] = [:]) -> JSONValue {
-    var metadata: JSONValue = ["name": .string(name), "namespace": .string(namespace)]
-    if !labels.isEmpty { metadata["labels"] = .object(JSONObject(labels.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })) }
-    return ["apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata,
-            "data": .object(JSONObject(data.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }))]
 }
 
 /// The repository root, from this file's location.

@@ -3,8 +3,9 @@ import KubeEnvtest
 import KubeCore
 import KubeLocal
 import Testing
+import SemrouteTestSupport
 
-@Suite("object lifecycle over HTTP")
+@Suite("object lifecycle over HTTP", .timeLimit(.minutes(3)))
 struct LifecycleTests {
     static let routes = "/apis/semroute.io/v1alpha1/namespaces/llm/semanticroutes"
 
@@ -168,7 +169,7 @@ struct LifecycleTests {
     }
 }
 
-@Suite("snapshots")
+@Suite("snapshots", .timeLimit(.minutes(3)))
 struct SnapshotTests {
     @Test("a server restarted on the same data directory has the same objects and resourceVersions")
     func restartKeepsObjects() async throws {

@@ -3,7 +3,7 @@ import KubeCore
 import KubeLocal
 import Testing
 
-@Suite("rbac.authorization.k8s.io/v1 built-ins")
+@Suite("rbac.authorization.k8s.io/v1 built-ins", .timeLimit(.minutes(3)))
 struct RBACTests {
     @Test("discovery lists the four RBAC resources with their scope; roles apply, list and watch per namespace")
     func discoveryApplyAndWatch() async throws {

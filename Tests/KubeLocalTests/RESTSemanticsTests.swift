@@ -2,8 +2,9 @@ import Foundation
 import KubeCore
 import KubeLocal
 import Testing
+import SemrouteTestSupport
 
-@Suite("REST semantics over HTTP")
+@Suite("REST semantics over HTTP", .timeLimit(.minutes(3)))
 struct RESTSemanticsTests {
     @Test("create, get, update with a stale resourceVersion is a 409 Conflict Status")
     func optimisticConcurrency() async throws {

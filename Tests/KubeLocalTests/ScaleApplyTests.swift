@@ -2,8 +2,9 @@ import Foundation
 import KubeCore
 import KubeLocal
 import Testing
+import SemrouteTestSupport
 
-@Suite("server-side apply on the scale subresource")
+@Suite("server-side apply on the scale subresource", .timeLimit(.minutes(3)))
 struct ScaleApplyTests {
     static let apply = "application/apply-patch+yaml"
 

@@ -3,8 +3,9 @@ import KubeCore
 import KubeLocal
 import Testing
 @testable import KubeRuntime
+import SemrouteTestSupport
 
-@Suite("controller under leader election against KubeLocal")
+@Suite("controller under leader election against KubeLocal", .timeLimit(.minutes(3)))
 struct ControllerLeadershipLocalTests {
     @Test("reconciles only while leading; a lost lease stops the controller with LeadershipLostError")
     func lostLeaseStopsController() async throws {
@@ -34,7 +35,7 @@ struct ControllerLeadershipLocalTests {
                         return "lost"
                     }
                 }
-                await seen.waitFor(1)
+                try await seen.waitFor(1)
                 #expect(elector.isLeader)
                 // Someone else takes the lease (as after a network partition); our renewals now fail.
                 var lease = try await client.get(.leases, namespace: "default", name: "op")

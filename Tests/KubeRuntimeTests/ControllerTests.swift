@@ -3,8 +3,9 @@ import KubeCore
 import Synchronization
 import Testing
 @testable import KubeRuntime
+import SemrouteTestSupport
 
-@Suite("controller")
+@Suite("controller", .timeLimit(.minutes(2)))
 struct ControllerTests {
     static let routes = APIResource(group: "semroute.io", version: "v1alpha1", plural: "semanticroutes",
                                     kind: "SemanticRoute", namespaced: true)
@@ -50,33 +51,33 @@ struct ControllerTests {
             #expect(seen.values.isEmpty)
             #expect(sweeps.values.isEmpty)  // housekeeping, too, waits for every store
             clock.advance(by: .seconds(1))
-            await seen.waitFor(1)
+            try await seen.waitFor(1)
             // p1 is reconciled once the stores are ready. (Its list event may add one more p1 reconcile when
             // the event consumer runs late: harmless, and why the checks below count from markers.)
             #expect(seen.values.allSatisfy { $0 == "p1" })
-            await sweeps.waitFor(1)
+            try await sweeps.waitFor(1)
 
             ownedWatch.yield(event(.added, object("child", rv: 6, owners: [("SemanticRoute", "p1", "uid-p1")])))
-            await seen.waitFor(2)
+            try await seen.waitFor(2)
             #expect(seen.values.last == "p1")
 
             // p2 marks the point by which every earlier primary event has been consumed (one FIFO consumer,
             // one worker). Then a status-only write of p1 (same generation) must be filtered out, so the
             // next reconcile after p2 is the new object p3, not p1.
             primaryWatch.yield(event(.added, object("p2", rv: 7, generation: 1)))
-            await seen.waitUntil { $0.contains("p2") }
+            try await seen.waitUntil { $0.contains("p2") }
             primaryWatch.yield(event(.modified, object("p1", rv: 8, generation: 1)))
             primaryWatch.yield(event(.added, object("p3", rv: 9, generation: 1)))
-            await seen.waitUntil { $0.contains("p3") }
+            try await seen.waitUntil { $0.contains("p3") }
             let afterP2 = seen.values.drop { $0 != "p2" }.dropFirst()
             #expect(Array(afterP2) == ["p3"], "the status-only update of p1 caused no reconcile")
 
             let before = seen.values.count
             await clock.waitForSleeper(until: .init(offset: .seconds(61)))
             clock.advance(by: .seconds(60))
-            await seen.waitFor(before + 3)
+            try await seen.waitFor(before + 3)
             #expect(Set(seen.values.suffix(3)) == ["p1", "p2", "p3"], "the resync reconciles every object")
-            await sweeps.waitFor(2)
+            try await sweeps.waitFor(2)
             #expect(sweeps.values.count == 2)
         }
     }
@@ -117,19 +118,19 @@ struct ControllerTests {
         queueRef.withLock { $0 = controller.queue }
         try await run([], controller: controller, informers: [primary]) {
             watch.yield(event(.added, object("p1", rv: 1, generation: 1)))
-            await calls.waitFor(1)
+            try await calls.waitFor(1)
             await clock.waitForSleeper(until: .init(offset: .seconds(5)))
             clock.advance(by: .seconds(5))
-            await calls.waitFor(2)
+            try await calls.waitFor(2)
             #expect(calls.values[1].failures == 1)
             await clock.waitForSleeper(until: .init(offset: .seconds(35)))
             clock.advance(by: .seconds(30))
-            await calls.waitFor(3)
+            try await calls.waitFor(3)
             #expect(calls.values[2].failures == 0)
             // p2 queues behind the terminal failure (concurrency 1) and looks at the queue once p1 is handled.
             watch.yield(event(.added, object("p2", rv: 2, generation: 1)))
             gate.open()
-            await afterTerminal.waitFor(1)
+            try await afterTerminal.waitFor(1)
             #expect(afterTerminal.values[0].delayed == 0)
             #expect(afterTerminal.values[0].failures == 0)
         }
@@ -157,11 +158,11 @@ struct ControllerTests {
         }
         try await run([], controller: controller, informers: [primary]) {
             watch.yield(event(.added, object("p1", rv: 1, generation: 1)))
-            await calls.waitFor(1)
+            try await calls.waitFor(1)
             await clock.waitForSleeper(until: .init(offset: .seconds(20)))
             #expect(clock.nextDeadline == .init(offset: .seconds(20)), "not the 5 s backoff")
             clock.advance(by: .seconds(20))
-            await calls.waitFor(2)
+            try await calls.waitFor(2)
         }
         #expect(calls.values == [0, 1])
     }
@@ -229,10 +230,10 @@ struct ControllerTests {
             return .awaitChange
         }
         try await run([], controller: controller, informers: [primary]) {
-            await calls.waitFor(1)
+            try await calls.waitFor(1)
             await clock.waitForSleeper(until: .init(offset: .seconds(1)))
             clock.advance(by: .seconds(1))
-            await calls.waitFor(2)
+            try await calls.waitFor(2)
             // The 410 relist runs concurrently with the reconciles: its restart is counted before the
             // watcher opens its second watch, so wait for that watch (bounded; yields, never sleeps).
             for _ in 0..<1_000_000 where source.watchResourceVersions.count < 2 { await Task.yield() }
@@ -275,13 +276,13 @@ struct ControllerTests {
             return .awaitChange
         }
         try await run([], controller: controller, informers: [routes, secrets]) {
-            await seen.waitFor(2)
+            try await seen.waitFor(2)
             secretWatch.yield(event(.added, object("key-b", rv: 3)))
-            await seen.waitFor(3)
+            try await seen.waitFor(3)
             #expect(seen.values.last == "r2")
             secretWatch.yield(event(.added, object("unrelated", rv: 4)))
             secretWatch.yield(event(.deleted, object("key-a", rv: 5)))
-            await seen.waitFor(4)
+            try await seen.waitFor(4)
             #expect(seen.values.last == "r1")
         }
     }

@@ -3,8 +3,9 @@ import KubeCore
 import KubeLocal
 import Testing
 @testable import KubeRuntime
+import SemrouteTestSupport
 
-@Suite("event recorder against KubeLocal")
+@Suite("event recorder against KubeLocal", .timeLimit(.minutes(3)))
 struct EventRecorderLocalTests {
     @Test("a repeated event updates the series count instead of creating another Event; a new note creates one")
     func dedupes() async throws {

@@ -3,8 +3,9 @@ import KubeCore
 import KubeLocal
 import Testing
 @testable import KubeRuntime
+import SemrouteTestSupport
 
-@Suite("list/watch of several namespaces (namespaced RBAC) against KubeLocal")
+@Suite("list/watch of several namespaces (namespaced RBAC) against KubeLocal", .timeLimit(.minutes(3)))
 struct MultiNamespaceLocalTests {
     static func configMap(_ name: String, in namespace: String) -> JSONValue {
         ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": .string(namespace)]]

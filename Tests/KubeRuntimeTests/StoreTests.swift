@@ -1,8 +1,9 @@
 import KubeCore
 import Testing
 @testable import KubeRuntime
+import SemrouteTestSupport
 
-@Suite("store and indexes")
+@Suite("store and indexes", .timeLimit(.minutes(2)))
 struct StoreTests {
     func makeStore() -> Store {
         Store(indexers: [Indexers.ownerUIDName: Indexers.ownerUID, "app": Indexers.label("app")])
@@ -47,19 +48,19 @@ struct StoreTests {
     }
 
     @Test("readiness: waiters resume after the first list, not before")
-    func readiness() async {
+    func readiness() async throws {
         let store = makeStore()
         #expect(!store.isReady)
         store.apply(.applied(object("early", rv: 1)))
         #expect(!store.isReady)
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             let resumed = Recorder<Bool>()
             group.addTask {
                 await store.waitUntilReady()
                 resumed.append(store.isReady)
             }
             store.apply(.restarted([object("a", rv: 1)]))
-            await resumed.waitFor(1)
+            try await resumed.waitFor(1)
             #expect(resumed.values == [true])
         }
         await store.waitUntilReady()  // already ready: returns at once

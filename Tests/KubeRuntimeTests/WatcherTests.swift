@@ -2,8 +2,9 @@ import KubeClient
 import KubeCore
 import Testing
 @testable import KubeRuntime
+import SemrouteTestSupport
 
-@Suite("watcher state machine")
+@Suite("watcher state machine", .timeLimit(.minutes(2)))
 struct WatcherTests {
     func gone() -> KubeError { KubeError(code: 410, status: Status(message: "too old resource version", reason: "Expired", code: 410)) }
 

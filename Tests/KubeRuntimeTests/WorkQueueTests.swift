@@ -2,22 +2,28 @@ import KubeClient
 import Synchronization
 import Testing
 @testable import KubeRuntime
+import SemrouteTestSupport
 
-@Suite("work queue")
+@Suite("work queue", .timeLimit(.minutes(2)))
 struct WorkQueueTests {
     /// Runs `queue` in a child task while `body` drives it, then shuts it down and waits for it to return.
     func withRunningQueue(_ queue: WorkQueue<String>, process: @escaping @Sendable (String) async -> Void,
                           _ body: () async throws -> Void) async rethrows {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await queue.run(process) }
-            try await body()
+            do {
+                try await body()
+            } catch {
+                queue.shutdown(drainTimeout: .zero)
+                throw error
+            }
             queue.shutdown(drainTimeout: .zero)
             try await group.waitForAll()
         }
     }
 
     @Test("a key added several times while queued is processed once")
-    func dedupes() async {
+    func dedupes() async throws {
         let clock = ManualClock()
         let queue = WorkQueue<String>(concurrency: 1, clock: RuntimeClock(clock))
         let seen = Recorder<String>()
@@ -25,54 +31,54 @@ struct WorkQueueTests {
         queue.add("b")
         queue.add("a")
         #expect(queue.depth == 2)
-        await withRunningQueue(queue, process: { seen.append($0) }) {
-            await seen.waitFor(2)
+        try await withRunningQueue(queue, process: { seen.append($0) }) {
+            try await seen.waitFor(2)
             queue.add("c")
-            await seen.waitFor(3)
+            try await seen.waitFor(3)
         }
         #expect(seen.values == ["a", "b", "c"])
     }
 
     @Test("a key is never processed twice at once; re-added while running, it runs once more afterwards")
-    func noConcurrentSameKey() async {
+    func noConcurrentSameKey() async throws {
         let queue = WorkQueue<String>(concurrency: 4, clock: RuntimeClock(ManualClock()))
         let started = Recorder<String>()
         let gate = Gate()
         let active = Mutex<(now: Int, max: Int)>((0, 0))
-        await withRunningQueue(queue, process: { key in
+        try await withRunningQueue(queue, process: { key in
             active.withLock { $0.now += 1; $0.max = max($0.max, $0.now) }
             started.append(key)
             if started.values.count == 1 { await gate.wait() }
             active.withLock { $0.now -= 1 }
         }) {
             queue.add("a")
-            await started.waitFor(1)
+            try await started.waitFor(1)
             queue.add("a")
             queue.add("a")
             #expect(queue.runningKeys == ["a"])
             #expect(queue.depth == 0)
             gate.open()
-            await started.waitFor(2)
+            try await started.waitFor(2)
         }
         #expect(started.values == ["a", "a"])
         #expect(active.withLock { $0.max } == 1)
     }
 
     @Test("no more than `concurrency` keys run at a time")
-    func boundedConcurrency() async {
+    func boundedConcurrency() async throws {
         let queue = WorkQueue<String>(concurrency: 2, clock: RuntimeClock(ManualClock()))
         let started = Recorder<String>()
         let gates = ["a": Gate(), "b": Gate(), "c": Gate()]
-        await withRunningQueue(queue, process: { key in
+        try await withRunningQueue(queue, process: { key in
             started.append(key)
             await gates[key]?.wait()
         }) {
             for key in ["a", "b", "c"] { queue.add(key) }
-            await started.waitFor(2)
+            try await started.waitFor(2)
             #expect(queue.runningKeys == ["a", "b"])
             #expect(queue.depth == 1)
             gates["a"]!.open()
-            await started.waitFor(3)
+            try await started.waitFor(3)
             #expect(queue.runningKeys == ["b", "c"])
             gates["b"]!.open()
             gates["c"]!.open()
@@ -83,21 +89,21 @@ struct WorkQueueTests {
     }
 
     @Test("a delayed key runs when the clock reaches its time, not before; an immediate add supersedes it")
-    func delayed() async {
+    func delayed() async throws {
         let clock = ManualClock()
         let queue = WorkQueue<String>(concurrency: 1, clock: RuntimeClock(clock))
         let seen = Recorder<String>()
-        await withRunningQueue(queue, process: { seen.append($0) }) {
+        try await withRunningQueue(queue, process: { seen.append($0) }) {
             queue.add("later", after: .seconds(5))
             queue.add("later", after: .seconds(9))  // the earlier request wins
             await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(5)))
             clock.advance(by: .milliseconds(4999))
             #expect(seen.values.isEmpty)
             clock.advance(by: .milliseconds(1))
-            await seen.waitFor(1)
+            try await seen.waitFor(1)
             queue.add("soon", after: .seconds(60))
             queue.add("soon")
-            await seen.waitFor(2)
+            try await seen.waitFor(2)
         }
         #expect(seen.values == ["later", "soon"])
         #expect(queue.delayedCount == 0)
@@ -121,12 +127,12 @@ struct WorkQueueTests {
     }
 
     @Test("shutdown starts nothing new and waits for in-flight work to finish")
-    func gracefulDrain() async {
+    func gracefulDrain() async throws {
         let queue = WorkQueue<String>(concurrency: 1, clock: RuntimeClock(ManualClock()))
         let started = Recorder<String>()
         let finished = Recorder<String>()
         let gate = Gate()
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await queue.run { key in
                     started.append(key)
@@ -136,22 +142,22 @@ struct WorkQueueTests {
             }
             queue.add("running")
             queue.add("queued")
-            await started.waitFor(1)
+            try await started.waitFor(1)
             queue.shutdown(drainTimeout: .seconds(30))
             gate.open()
-            await group.waitForAll()
+            try await group.waitForAll()
         }
         #expect(started.values == ["running"])
         #expect(finished.values == ["running"])
     }
 
     @Test("in-flight work still running at the drain deadline is cancelled")
-    func drainTimeout() async {
+    func drainTimeout() async throws {
         let clock = ManualClock()
         let queue = WorkQueue<String>(concurrency: 1, clock: RuntimeClock(clock))
         let started = Recorder<String>()
         let cancelled = Recorder<Bool>()
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 await queue.run { key in
                     started.append(key)
@@ -160,11 +166,11 @@ struct WorkQueueTests {
                 }
             }
             queue.add("stuck")
-            await started.waitFor(1)
+            try await started.waitFor(1)
             queue.shutdown(drainTimeout: .seconds(10))
             await clock.waitForSleepers(1)
             clock.advance(by: .seconds(10))
-            await group.waitForAll()
+            try await group.waitForAll()
         }
         #expect(cancelled.values == [true])
     }

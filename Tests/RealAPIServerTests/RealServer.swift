@@ -3,6 +3,7 @@ import KubeClient
 import KubeCore
 import KubeEnvtest
 import Logging
+import SemrouteTestSupport
 import Testing
 
 /// The control plane of the running suite, started by the ``RealServerTrait`` around it: one per suite, never one
@@ -37,7 +38,7 @@ enum RealServer {
 }
 
 /// Starts a real control plane before the suite's first test and stops it after the last (also when a test
-/// fails); the tests reach it through ``RealServer/current``.
+/// fails); the tests reach it through ``RealServer/current``. Suites wait for ``SharedResource/controlPlane``.
 struct RealServerTrait: SuiteTrait, TestScoping {
     var controllerManager = false
     var upstreamCRDs: UpstreamCRDs.Set?
@@ -48,14 +49,18 @@ struct RealServerTrait: SuiteTrait, TestScoping {
         guard case .success(let assets) = EnvtestAssets.fromEnvironment() else { return try await function() }
         var crds = [RealServer.ourCRD]
         if let set = upstreamCRDs, let upstream = UpstreamCRDs.directory(set) { crds.append(upstream) }
-        let plane = try await ControlPlane.start(assets, options: .init(controllerManager: controllerManager, crdPaths: crds))
-        do {
-            try await RealServer.$current.withValue(plane) { try await function() }
-        } catch {
+        // One control plane at a time in the process: the suites of this tier take turns (each runs its tests
+        // serially anyway), while the rest of the run goes on in parallel.
+        try await SharedResource.controlPlane.withPermit {
+            let plane = try await ControlPlane.start(assets, options: .init(controllerManager: controllerManager, crdPaths: crds))
+            do {
+                try await RealServer.$current.withValue(plane) { try await function() }
+            } catch {
+                await plane.stop()
+                throw error
+            }
             await plane.stop()
-            throw error
         }
-        await plane.stop()
     }
 }
 

@@ -4,6 +4,7 @@ import KubeCore
 import KubeEnvtest
 import KubeLocal
 import Logging
+import SemrouteTestSupport
 import Testing
 
 /// One API server a differential flow runs on: KubeLocal (started per flow, with our CRD) or the suite's real
@@ -18,35 +19,12 @@ struct FlowTarget: Sendable {
 
     /// Runs the real kubectl (its own discovery cache per target) and returns exit status, stdout and stderr.
     func kubectl(_ arguments: String..., stdin: String? = nil) async throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kubectl")
-        process.arguments = ["--kubeconfig", kubeconfig, "--cache-dir", workDirectory + "/cache"] + arguments
-        process.environment = ["HOME": workDirectory, "PATH": "/usr/bin:/bin"]
-        let outPath = workDirectory + "/stdout-\(UUID().uuidString.prefix(6))"
-        let errPath = outPath.replacingOccurrences(of: "stdout", with: "stderr")
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        process.standardOutput = FileHandle(forWritingAtPath: outPath)
-        process.standardError = FileHandle(forWritingAtPath: errPath)
-        if let stdin {
-            let input = Pipe()
-            process.standardInput = input
-            try process.run()
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
-        } else {
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { process.waitUntilExit(); done.resume() }
-        }
-        let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, out, err)
+        let kubectl = try Kubectl(kubeconfig: URL(fileURLWithPath: kubeconfig), directory: URL(fileURLWithPath: workDirectory))
+        let result = try await kubectl.run(arguments, stdin: stdin)
+        return (result.status, result.stdout, result.stderr)
     }
 
-    static var kubectlAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/kubectl") }
+    static var kubectlAvailable: Bool { Kubectl.isAvailable }
 
     /// Runs `flow` on a fresh KubeLocal and on the real server (each in namespace `namespace`), returning both
     /// observation lists: `(local, real)`.

@@ -2,7 +2,7 @@ import KubeCore
 import SemanticRouteAPI
 import Testing
 
-@Suite("Generated CRD")
+@Suite("Generated CRD", .timeLimit(.minutes(2)))
 struct CRDTests {
     static let crd = SemanticRouteCRD.json
     static let version = crd["spec"]?["versions"]?.arrayValue?.first

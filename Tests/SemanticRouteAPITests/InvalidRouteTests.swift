@@ -3,7 +3,7 @@ import SemanticRouteAPI
 import Testing
 
 /// A table of invalid SemanticRoutes: each breaks one rule and must be reported at exactly that field.
-@Suite("Invalid SemanticRoutes")
+@Suite("Invalid SemanticRoutes", .timeLimit(.minutes(2)))
 struct InvalidRouteTests {
     static let base = """
     apiVersion: semroute.io/v1alpha1

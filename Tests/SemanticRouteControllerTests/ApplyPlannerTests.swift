@@ -4,7 +4,7 @@ import SemanticRouteRender
 import Testing
 @testable import SemanticRouteController
 
-@Suite("Apply planning: no-ops, hand edits, prune, name conflicts")
+@Suite("Apply planning: no-ops, hand edits, prune, name conflicts", .timeLimit(.minutes(2)))
 struct ApplyPlannerTests {
     static let planner = ApplyPlanner(routeLabel: "llm.mom")
 
@@ -107,7 +107,7 @@ struct ApplyPlannerTests {
     }
 }
 
-@Suite("No-op detection (desired fields ⊆ live)")
+@Suite("No-op detection (desired fields ⊆ live)", .timeLimit(.minutes(2)))
 struct FieldSubsetTests {
     @Test("extra live fields are fine; a different or missing desired field is not")
     func objects() {

@@ -2,7 +2,7 @@ import KubeCore
 import KubeSimulation
 import Testing
 
-@Suite("Deployment simulation (Deployment controller + kubelet stand-in)")
+@Suite("Deployment simulation (Deployment controller + kubelet stand-in)", .timeLimit(.minutes(2)))
 struct DeploymentSimulationTests {
     static func deployment(replicas: Int64? = 3, generation: Int64 = 2, hold: Bool = false) -> JSONValue {
         var meta = JSONObject([("name", "mom-classifier"), ("namespace", "llm"), ("generation", .int(generation))])

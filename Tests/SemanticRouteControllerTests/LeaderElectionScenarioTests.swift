@@ -8,7 +8,7 @@ import ServiceLifecycle
 import Testing
 @testable import SemanticRouteController
 
-@Suite("Scenarios against KubeLocal: two operator instances", .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("Scenarios against KubeLocal: two operator instances", .timeLimit(.minutes(5)), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct LeaderElectionScenarioTests {
     static func election(_ identity: String) -> LeaderElector.Configuration {
         LeaderElector.Configuration(namespace: "llm", name: "semroute-test", identity: identity,

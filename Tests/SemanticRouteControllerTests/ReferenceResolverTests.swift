@@ -3,7 +3,7 @@ import SemanticRouteAPI
 import Testing
 @testable import SemanticRouteController
 
-@Suite("Reference resolution")
+@Suite("Reference resolution", .timeLimit(.minutes(2)))
 struct ReferenceResolverTests {
     static func resolver(_ objects: [JSONValue], served: Set<RouteReference.Kind> = Set(RouteReference.Kind.allCases)) -> ReferenceResolver {
         let cluster = FakeCluster(objects)

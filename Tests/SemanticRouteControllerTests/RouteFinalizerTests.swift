@@ -3,7 +3,7 @@ import SemanticRouteRender
 import Testing
 @testable import SemanticRouteController
 
-@Suite("Finalizer, shared policy and orphan cleanup")
+@Suite("Finalizer, shared policy and orphan cleanup", .timeLimit(.minutes(2)))
 struct RouteFinalizerTests {
     static let ours: JSONValue = ["app.kubernetes.io/managed-by": "semroute", "semroute.io/route": "llm.mom"]
 

@@ -3,7 +3,7 @@ import SemanticRouteAPI
 import Testing
 @testable import SemanticRouteController
 
-@Suite("Status evaluation")
+@Suite("Status evaluation", .timeLimit(.minutes(2)))
 struct StatusEvaluatorTests {
     static let aigr = ObjectRef(apiVersion: "aigateway.envoyproxy.io/v1beta1", kind: "AIGatewayRoute", namespace: "llm", name: "mom")
     static let epp = ObjectRef(apiVersion: "gateway.envoyproxy.io/v1alpha1", kind: "EnvoyPatchPolicy",

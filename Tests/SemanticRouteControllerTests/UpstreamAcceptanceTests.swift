@@ -2,7 +2,7 @@ import KubeCore
 import Testing
 @testable import SemanticRouteController
 
-@Suite("Upstream controllers' verdicts")
+@Suite("Upstream controllers' verdicts", .timeLimit(.minutes(2)))
 struct UpstreamAcceptanceTests {
     static func object(generation: Int64 = 1, status: JSONValue) -> JSONValue {
         ["apiVersion": "aigateway.envoyproxy.io/v1beta1", "kind": "AIGatewayRoute",

@@ -5,7 +5,7 @@ import Testing
 
 /// Each sample's rendered YAML is compared byte for byte with its golden file. Goldens change only
 /// through `make golden` (SEMROUTE_UPDATE_GOLDEN=1), so every change to the output shows in review.
-@Suite("Golden render output")
+@Suite("Golden render output", .timeLimit(.minutes(3)))
 struct GoldenTests {
     @Test("there are enough samples to cover the API")
     func sampleCount() {

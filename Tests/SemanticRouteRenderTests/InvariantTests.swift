@@ -4,7 +4,7 @@ import SemanticRouteAPI
 import SemanticRouteRender
 import Testing
 
-@Suite("Render invariants")
+@Suite("Render invariants", .timeLimit(.minutes(3)))
 struct InvariantTests {
     @Test("rendering twice gives byte-identical output", arguments: Fixtures.samples)
     func deterministic(sample: String) throws {
@@ -224,7 +224,7 @@ struct InvariantTests {
     }
 }
 
-@Suite("Classifier resources")
+@Suite("Classifier resources", .timeLimit(.minutes(3)))
 struct ClassifierResourcesTests {
     private func containerResources(_ objects: [DesiredObject]) -> JSONValue? {
         let deployment = objects.first { $0.kind == "Deployment" }

@@ -3,7 +3,7 @@ import Testing
 
 /// The samples are the documentation's examples and the goldens' inputs: together they must exercise
 /// every provider preset, every auth type and every scenario the API offers.
-@Suite("Sample coverage")
+@Suite("Sample coverage", .timeLimit(.minutes(3)))
 struct SampleCoverageTests {
     static let routes: [SemanticRoute] = Fixtures.samples.flatMap { (try? Fixtures.routes($0)) ?? [] }
     static var specs: [SemanticRouteSpec] { routes.map(\.spec) }

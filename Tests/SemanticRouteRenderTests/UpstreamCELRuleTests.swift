@@ -3,12 +3,13 @@ import KubeCore
 import SemanticRouteAPI
 import SemanticRouteRender
 import Testing
+import SemrouteTestSupport
 
 /// The upstream CRDs' CEL rules (`x-kubernetes-validations`) that our output could break. The schema
 /// validator does not evaluate CEL, so each rule gets a test named after it: the test first checks the
 /// rule is still stated in the upstream CRD (so an upstream change is noticed), then checks every object
 /// rendered from every sample satisfies it.
-@Suite("Upstream CEL rules", .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("Upstream CEL rules", .timeLimit(.minutes(5)), .uses(.cpu), .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct UpstreamCELRuleTests {
     static let objects: [DesiredObject] = Fixtures.samples.flatMap { (try? Fixtures.render($0)) ?? [] }
 

@@ -4,7 +4,7 @@ import Testing
 
 /// `semroute operator` run as a cluster runs it: the built binary against `semroute apiserver`, probed over HTTP
 /// the way a kubelet and Prometheus probe it, stopped with SIGTERM as a pod is.
-@Suite("semroute operator", .serialized)
+@Suite("semroute operator", .timeLimit(.minutes(10)), .serialized)
 struct OperatorCommandTests {
     @Test("/healthz answers at once, /readyz once the stores synced, /metrics carries the reconcile metrics; SIGTERM exits 0")
     func endpoints() async throws {
@@ -16,7 +16,7 @@ struct OperatorCommandTests {
         let apiserver = try DevProcess(["apiserver", "--port", "0", "--kubeconfig-out", kubeconfig],
                                        stderrFile: temp.appendingPathComponent("apiserver.log"))
         _ = try await apiserver.readUntil("listening", seconds: 60) { $0.hasPrefix("KubeLocal API server listening on") }
-        let crd = try kubectl(kubeconfig, ["apply", "-f", CLITests.repoRoot.appendingPathComponent("crds/semroute.io_semanticroutes.yaml").path])
+        let crd = try await kubectl(kubeconfig, ["apply", "-f", CLITests.repoRoot.appendingPathComponent("crds/semroute.io_semanticroutes.yaml").path])
         #expect(crd.status == 0, "\(crd)")
 
         let op = try DevProcess(["operator", "--kubeconfig", kubeconfig, "--health-addr", "127.0.0.1:0",
@@ -31,24 +31,24 @@ struct OperatorCommandTests {
         let healthPort = try #require(serving.withLock { $0["/healthz,/readyz"] })
         let metricsPort = try #require(serving.withLock { $0["/metrics"] })
 
-        let health = try curl("http://127.0.0.1:\(healthPort)/healthz")
+        let health = try await curl("http://127.0.0.1:\(healthPort)/healthz")
         #expect(health.code == 200 && health.body == "ok\n", "\(health)")
         // Readiness follows the controller's own signal that every store has its first list.
         _ = try await op.readUntil("\"stores ready\"", seconds: 60) { Self.json($0)?["msg"] as? String == "stores ready; reconciling" }
-        let ready = try curl("http://127.0.0.1:\(healthPort)/readyz")
+        let ready = try await curl("http://127.0.0.1:\(healthPort)/readyz")
         #expect(ready.code == 200, "\(ready)")
-        #expect(try curl("http://127.0.0.1:\(healthPort)/metrics").code == 404, "metrics are on their own address")
+        #expect(try await curl("http://127.0.0.1:\(healthPort)/metrics").code == 404, "metrics are on their own address")
 
         // A route is reconciled: its status is written, and the reconcile shows in the metrics.
         // `kubectl create namespace` sends protobuf, which KubeLocal does not read (docs/local-api-server.md).
-        let ns = try CLITests.runTool(DevCommandTests.kubectl, ["--kubeconfig", kubeconfig, "apply", "-f", "-"],
+        let ns = try await CLITests.runTool(DevCommandTests.kubectl, ["--kubeconfig", kubeconfig, "apply", "-f", "-"],
                                       stdin: Data("{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"llm\"}}".utf8))
         #expect(ns.status == 0, "\(ns)")
-        let route = try kubectl(kubeconfig, ["apply", "-f", CLITests.repoRoot.appendingPathComponent("manifests/samples/mom.yaml").path])
+        let route = try await kubectl(kubeconfig, ["apply", "-f", CLITests.repoRoot.appendingPathComponent("manifests/samples/mom.yaml").path])
         #expect(route.status == 0, "\(route)")
-        let observed = try kubectl(kubeconfig, ["wait", "-n", "llm", "sroute/mom", "--for=jsonpath={.status.observedGeneration}=1", "--timeout=60s"])
+        let observed = try await kubectl(kubeconfig, ["wait", "-n", "llm", "sroute/mom", "--for=jsonpath={.status.observedGeneration}=1", "--timeout=60s"])
         #expect(observed.status == 0, "\(observed)")
-        let metrics = try curl("http://127.0.0.2:\(metricsPort)/metrics")
+        let metrics = try await curl("http://127.0.0.2:\(metricsPort)/metrics")
         #expect(metrics.code == 200, "\(metrics)")
         for family in ["semroute_reconcile_total", "semroute_reconcile_duration_seconds", "semroute_workqueue_depth",
                        "semroute_routes", "semroute_managed_objects"] {
@@ -73,17 +73,17 @@ struct OperatorCommandTests {
               ([], ["SEMROUTE_LOG_FORMAT": "xml"], "SEMROUTE_LOG_FORMAT \"xml\": must be json or text"),
               ([], ["SEMROUTE_LEADER_ELECT": "maybe"], "SEMROUTE_LEADER_ELECT \"maybe\": must be true or false"),
           ] as [([String], [String: String], String)])
-    func badSettings(args: [String], environment: [String: String], expected: String) throws {
+    func badSettings(args: [String], environment: [String: String], expected: String) async throws {
         // No kubeconfig exists at this path: if the settings passed, the error would be about the kubeconfig instead.
-        let outcome = try CLITests.run(["operator", "--kubeconfig", "/nonexistent/kubeconfig"] + args, environment: environment)
+        let outcome = try await CLITests.run(["operator", "--kubeconfig", "/nonexistent/kubeconfig"] + args, environment: environment)
         #expect(outcome.status != 0)
         #expect(outcome.stderr.contains(expected), "\(outcome.stderr)")
         #expect(!outcome.stderr.contains("/nonexistent/kubeconfig"), "settings are checked before the kubeconfig is read")
     }
 
     @Test("operator --help shows every option's default, and the defaults docs/operations.md states")
-    func helpShowsDefaults() throws {
-        let help = try CLITests.run(["operator", "--help"])
+    func helpShowsDefaults() async throws {
+        let help = try await CLITests.run(["operator", "--help"])
         #expect(help.status == 0, "\(help)")
         let entries = Self.optionEntries(help.stdout)
         #expect(entries["--resync-seconds"] != nil, "\(help.stdout)")
@@ -133,8 +133,8 @@ struct OperatorCommandTests {
         (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
     }
 
-    func kubectl(_ kubeconfig: String, _ args: [String]) throws -> CLITests.Outcome {
-        try CLITests.runTool(DevCommandTests.kubectl, ["--kubeconfig", kubeconfig] + args)
+    func kubectl(_ kubeconfig: String, _ args: [String]) async throws -> CLITests.Outcome {
+        try await CLITests.runTool(DevCommandTests.kubectl, ["--kubeconfig", kubeconfig] + args)
     }
 
     struct HTTPAnswer: CustomStringConvertible {
@@ -143,8 +143,8 @@ struct OperatorCommandTests {
         var description: String { "HTTP \(code): \(body.prefix(500))" }
     }
 
-    func curl(_ url: String) throws -> HTTPAnswer {
-        let out = try CLITests.runTool(DevCommandTests.curl, ["-s", "-w", "\n%{http_code}", url])
+    func curl(_ url: String) async throws -> HTTPAnswer {
+        let out = try await CLITests.runTool(DevCommandTests.curl, ["-s", "-w", "\n%{http_code}", url])
         var lines = out.stdout.components(separatedBy: "\n")
         let code = Int(lines.removeLast()) ?? 0
         return HTTPAnswer(code: code, body: lines.joined(separator: "\n"))
