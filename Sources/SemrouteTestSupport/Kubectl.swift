@@ -72,18 +72,13 @@ public struct Kubectl: Sendable {
         if let stdin {
             let input = Pipe()
             process.standardInput = input
-            try process.run()
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
+            try await runToExit(process) {
+                input.fileHandleForWriting.write(Data(stdin.utf8))
+                try input.fileHandleForWriting.close()
+            }
         } else {
             process.standardInput = FileHandle.nullDevice
-            try process.run()
-        }
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                process.waitUntilExit()
-                done.resume()
-            }
+            try await runToExit(process)
         }
         try? outHandle?.close()
         try? errHandle?.close()
@@ -132,9 +127,9 @@ public struct Kubectl: Sendable {
             }
         }
 
+        /// Terminates kubectl (if still running); it exits on its own shortly after.
         public func stop() {
             if process.isRunning { process.terminate() }
-            process.waitUntilExit()
         }
     }
 

@@ -120,7 +120,10 @@ struct KubectlTests {
         try await withCluster { server, k in
             let watch = try k.start("get", "sroute", "-n", "llm", "--watch", "--output-watch-events")
             defer { watch.stop() }
-            while await server.watchCount() == 0 { await Task.yield() }
+            // LocalAPIServer has no event for "a watch opened": poll its count, briefly and with a deadline.
+            try await withDeadline(.seconds(60), "kubectl's watch to reach the server") {
+                while await server.watchCount() == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
             _ = try await k.run("apply", "-f", Self.sampleFile)
             let deleted = try await k.run("delete", "sroute", "keyword-only", "-n", "llm")
             #expect(deleted.status == 0, "\(deleted.stderr)")
