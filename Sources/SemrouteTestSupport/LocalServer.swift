@@ -12,14 +12,15 @@ extension RetryPolicy {
 }
 
 /// Starts KubeLocal on a free port (port 0, so parallel tests never collide) and a client pointed at it; stops
-/// both afterwards, whether `body` returns or throws.
+/// both afterwards, whether `body` returns or throws. The client's request timeout is generous (60 s): a loaded
+/// machine running the suite in parallel is slow, not broken.
 public func withLocalServer<T: Sendable>(historyCapacity: Int = 10_000, retry: RetryPolicy = .noRetries,
                                          _ body: (KubeClient, LocalAPIServer) async throws -> T) async throws -> T {
     let server = try await LocalAPIServer.start(.init(port: 0, historyCapacity: historyCapacity))
     let client: KubeClient
     do {
         client = try KubeClient(config: KubeConfig(server: URL(string: server.baseURL)!), retryPolicy: retry,
-                                requestTimeout: .seconds(20), logger: Logger(label: "test"))
+                                requestTimeout: .seconds(60), logger: Logger(label: "test"))
     } catch {
         await server.stop()
         throw error

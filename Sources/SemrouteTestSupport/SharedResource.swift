@@ -14,6 +14,11 @@ public struct SharedResource: Sendable {
     /// would leave no thread for every other test's I/O, whose request timeouts then fire. One at a time.
     public static let cpu = SharedResource(name: "CPU-bound tests", width: 1)
 
+    /// A KubeLocal server with its clients, or a `semroute` process serving one: tests that talk HTTP to a server
+    /// in process under a request timeout. A few at a time, so that a parallel run does not start a hundred servers
+    /// at once and starve their requests past the timeout.
+    public static let localServer = SharedResource(name: "local API servers", width: 3)
+
     /// A real control plane (etcd + kube-apiserver, maybe kube-controller-manager): starting several at once on a
     /// 2-core machine makes each slow enough to time out. One at a time.
     public static let controlPlane = SharedResource(name: "real control planes", width: 1)

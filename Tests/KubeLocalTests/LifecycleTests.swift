@@ -5,7 +5,7 @@ import KubeLocal
 import Testing
 import SemrouteTestSupport
 
-@Suite("object lifecycle over HTTP", .timeLimit(.minutes(3)))
+@Suite("object lifecycle over HTTP", .timeLimit(.minutes(3)), .uses(.localServer))
 struct LifecycleTests {
     static let routes = "/apis/semroute.io/v1alpha1/namespaces/llm/semanticroutes"
 
@@ -110,8 +110,11 @@ struct LifecycleTests {
     func bookmarks() async throws {
         try await withRoutes { server, http, _ in
             let from = await server.resourceVersion()
-            async let watched = http.watch("/api/v1/namespaces/llm/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=2&resourceVersion=\(from)")
-            while await server.watchCount() == 0 { await Task.yield() }
+            async let watched = http.watch("/api/v1/namespaces/llm/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=5&resourceVersion=\(from)")
+            // LocalAPIServer has no event for "a watch opened": poll its count, briefly and with a deadline.
+            try await withDeadline(.seconds(60), "the watch to reach the server") {
+                while await server.watchCount() == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
             _ = try await http.send("POST", "/api/v1/namespaces/llm/configmaps", configMap("a", namespace: "llm"))
             await server.sendBookmarks()
             let rv = await server.resourceVersion()
@@ -126,7 +129,10 @@ struct LifecycleTests {
     func dropWatches() async throws {
         try await withRoutes { server, http, _ in
             async let watched = http.watch("/api/v1/namespaces/llm/configmaps?watch=true")
-            while await server.watchCount() == 0 { await Task.yield() }
+            // LocalAPIServer has no event for "a watch opened": poll its count, briefly and with a deadline.
+            try await withDeadline(.seconds(60), "the watch to reach the server") {
+                while await server.watchCount() == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            }
             #expect(await server.dropAllWatches() == 1)
             var failed = false
             do { _ = try await watched } catch { failed = true }
@@ -169,7 +175,7 @@ struct LifecycleTests {
     }
 }
 
-@Suite("snapshots", .timeLimit(.minutes(3)))
+@Suite("snapshots", .timeLimit(.minutes(3)), .uses(.localServer))
 struct SnapshotTests {
     @Test("a server restarted on the same data directory has the same objects and resourceVersions")
     func restartKeepsObjects() async throws {

@@ -2,8 +2,9 @@ import Foundation
 import KubeCore
 import KubeLocal
 import Testing
+import SemrouteTestSupport
 
-@Suite("rbac.authorization.k8s.io/v1 built-ins", .timeLimit(.minutes(3)))
+@Suite("rbac.authorization.k8s.io/v1 built-ins", .timeLimit(.minutes(3)), .uses(.localServer))
 struct RBACTests {
     @Test("discovery lists the four RBAC resources with their scope; roles apply, list and watch per namespace")
     func discoveryApplyAndWatch() async throws {

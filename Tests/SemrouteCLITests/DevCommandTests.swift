@@ -2,11 +2,12 @@ import Foundation
 import KubeEnvtest
 import Synchronization
 import Testing
+import SemrouteTestSupport
 
 /// `semroute dev` run as a user runs it: the built binary on free ports with a temporary data folder and the
 /// real upstream CRDs (hack/fetch-upstream-crds.sh), driven with the real kubectl and curl. Needs the encoder
 /// (hack/fetch-model.sh; `make test` fetches it) because the sample route matches example utterances.
-@Suite("semroute dev", .timeLimit(.minutes(10)), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("semroute dev", .timeLimit(.minutes(10)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct DevCommandTests {
     static let upstreamCRDs = UpstreamCRDs.directory() ?? "/nonexistent/upstream-crds"
     static let kubectl = "/usr/bin/kubectl"

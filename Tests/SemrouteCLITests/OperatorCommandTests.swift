@@ -1,10 +1,11 @@
 import Foundation
 import Synchronization
 import Testing
+import SemrouteTestSupport
 
 /// `semroute operator` run as a cluster runs it: the built binary against `semroute apiserver`, probed over HTTP
 /// the way a kubelet and Prometheus probe it, stopped with SIGTERM as a pod is.
-@Suite("semroute operator", .timeLimit(.minutes(10)), .serialized)
+@Suite("semroute operator", .timeLimit(.minutes(10)), .uses(.localServer), .serialized)
 struct OperatorCommandTests {
     @Test("/healthz answers at once, /readyz once the stores synced, /metrics carries the reconcile metrics; SIGTERM exits 0")
     func endpoints() async throws {
