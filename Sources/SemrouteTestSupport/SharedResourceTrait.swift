@@ -2,7 +2,8 @@ import Testing
 
 /// Makes each test case of a test or suite hold a permit of a ``SharedResource`` while it runs, so tests that
 /// would starve each other take turns while everything else still runs in parallel. Waiting for the permit
-/// suspends the test's task; it does not block a thread.
+/// suspends the test's task; it does not block a thread. The wait counts against the test's `.timeLimit`, so
+/// suites that take turns get a limit that covers the queue (10 minutes here), not just their own run.
 public struct SharedResourceTrait: SuiteTrait, TestTrait, TestScoping {
     public let resource: SharedResource
 

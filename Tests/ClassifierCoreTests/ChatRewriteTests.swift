@@ -4,7 +4,7 @@ import Testing
 @testable import ClassifierCore
 import SemrouteTestSupport
 
-@Suite("Request path: pass-through and rewrite", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Request path: pass-through and rewrite", .timeLimit(.minutes(10)), .uses(.cpu))
 struct ChatRewriteTests {
     func pipeline(_ rules: [ClassifierConfig.DecisionRule] = []) throws -> ClassifierPipeline {
         try ClassifierPipeline(config: Fixtures.config(rules), encoder: nil, heads: nil)

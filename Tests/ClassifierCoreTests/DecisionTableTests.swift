@@ -3,7 +3,7 @@ import Testing
 @testable import ClassifierCore
 import SemrouteTestSupport
 
-@Suite("Decisions", .timeLimit(.minutes(2)), .uses(.cpu))
+@Suite("Decisions", .timeLimit(.minutes(10)), .uses(.cpu))
 struct DecisionTableTests {
     typealias C = ClassifierConfig.Condition
     typealias K = ClassifierConfig.Keywords

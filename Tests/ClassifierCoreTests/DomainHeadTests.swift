@@ -3,7 +3,7 @@ import Testing
 @testable import ClassifierCore
 import SemrouteTestSupport
 
-@Suite("Domain head", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Domain head", .timeLimit(.minutes(10)), .uses(.cpu))
 struct DomainHeadTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

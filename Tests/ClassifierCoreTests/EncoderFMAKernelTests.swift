@@ -6,7 +6,7 @@ import SemrouteTestSupport
 
 /// The float32 C kernels (attention and GELU, AVX2 + FMA) against plain double-precision references, and the
 /// encoder with them against the portable path (OpenBLAS attention, Swift GELU).
-@Suite("Encoder FMA kernels", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Encoder FMA kernels", .timeLimit(.minutes(10)), .uses(.cpu))
 struct EncoderFMAKernelTests {
     static let supported = sr_fma_kernels_supported() != 0
 

@@ -5,7 +5,7 @@ import Testing
 import SemrouteTestSupport
 
 /// `EncoderPrecision.int8` against float32 on the real weights, and the int8 kernel against a plain product.
-@Suite("Encoder int8 precision", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Encoder int8 precision", .timeLimit(.minutes(10)), .uses(.cpu))
 struct EncoderInt8Tests {
     static let int8: Result<MiniLMEncoder, Error> = Result {
         try MiniLMEncoder(modelDirectory: EncoderModelFixture.directory, precision: .int8)

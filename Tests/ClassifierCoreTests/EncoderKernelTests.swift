@@ -3,7 +3,7 @@ import Testing
 @testable import ClassifierCore
 import SemrouteTestSupport
 
-@Suite("Encoder kernels", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Encoder kernels", .timeLimit(.minutes(10)), .uses(.cpu))
 struct EncoderKernelTests {
     @Test("the vectorised GELU matches the exact erf GELU within 1e-6")
     func geluAccuracy() {

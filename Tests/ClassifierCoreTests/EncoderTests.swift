@@ -3,7 +3,7 @@ import Testing
 @testable import ClassifierCore
 import SemrouteTestSupport
 
-@Suite("MiniLM encoder (real weights)", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("MiniLM encoder (real weights)", .timeLimit(.minutes(10)), .uses(.cpu))
 struct EncoderTests {
     @Test("matches sentence-transformers' embeddings (DESIGN §4.1) within 1e-4", arguments: [
         ("What is the derivative of x^2 * sin(x)?", [0.020065, 0.043650, -0.058405, 0.085045]),

@@ -6,7 +6,7 @@ import SemrouteTestSupport
 
 /// The trained jailbreak head (heads/jailbreak.*, hack/train-jailbreak-head.py) on the real encoder, and
 /// `safety.jailbreakDetector: Trained` in the pipeline.
-@Suite("Jailbreak head (real weights)", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Jailbreak head (real weights)", .timeLimit(.minutes(10)), .uses(.cpu))
 struct JailbreakHeadTests {
     static let headsDirectory = HeadsLocation.resolve(searchFrom: DomainHeadTests.repositoryRoot)
 

@@ -3,7 +3,7 @@ import Testing
 @testable import ClassifierCore
 import SemrouteTestSupport
 
-@Suite("Semantic cache", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Semantic cache", .timeLimit(.minutes(10)), .uses(.cpu))
 struct SemanticCacheTests {
     let response = Array(#"{"id":"chatcmpl-1","choices":[]}"#.utf8)
 

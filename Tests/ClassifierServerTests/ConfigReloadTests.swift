@@ -5,7 +5,7 @@ import Testing
 @testable import ClassifierServer
 import SemrouteTestSupport
 
-@Suite("Config reload from a ConfigMap volume", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Config reload from a ConfigMap volume", .timeLimit(.minutes(10)), .uses(.cpu))
 struct ConfigReloadTests {
     let prompt = Envoy.chat(model: "MoM", "What is the derivative of sin(x)?")
 

@@ -36,7 +36,7 @@ final class GatedEncoder: TextEncoder, @unchecked Sendable {
     func open() { gate.signal() }
 }
 
-@Suite("ext_proc: where the work runs", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("ext_proc: where the work runs", .timeLimit(.minutes(10)), .uses(.cpu))
 struct ExtProcSchedulingTests {
     /// The gRPC transport and the stream handlers share the connection's event loop (EventLoopTaskExecutor);
     /// the encoder must run elsewhere, or one embedding stalls every other stream of the connection.

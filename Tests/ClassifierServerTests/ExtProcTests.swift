@@ -5,7 +5,7 @@ import Testing
 @testable import ClassifierServer
 import SemrouteTestSupport
 
-@Suite("ext_proc over gRPC, Envoy's side played by a Swift client", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("ext_proc over gRPC, Envoy's side played by a Swift client", .timeLimit(.minutes(10)), .uses(.cpu))
 struct ExtProcTests {
     let mathPrompt = Envoy.chat(model: "MoM", "What is the integral of x^2 from 0 to 1?")
 

@@ -6,7 +6,7 @@ import Testing
 @testable import ClassifierServer
 import SemrouteTestSupport
 
-@Suite("HTTP API: /v1/classify, /healthz, /readyz, /metrics", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("HTTP API: /v1/classify, /healthz, /readyz, /metrics", .timeLimit(.minutes(10)), .uses(.cpu))
 struct HTTPAPITests {
     func post(_ url: String, _ body: String) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url)

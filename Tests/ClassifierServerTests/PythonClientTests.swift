@@ -27,7 +27,7 @@ enum PythonClient {
     static let available: Bool = run(["-c", "import grpc, envoy_data_plane.envoy.service.ext_proc.v3"]).status == 0
 }
 
-@Suite("ext_proc against an independent Python client (Envoy's own protos)", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("ext_proc against an independent Python client (Envoy's own protos)", .timeLimit(.minutes(10)), .uses(.cpu))
 struct PythonClientTests {
     @Test("rewrite, pass-through and PII block look right to a client built on Envoy's message definitions",
           .enabled(if: PythonClient.available,

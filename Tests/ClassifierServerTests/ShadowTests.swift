@@ -7,7 +7,7 @@ import Testing
 @testable import ClassifierServer
 import SemrouteTestSupport
 
-@Suite("Shadow traffic", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Shadow traffic", .timeLimit(.minutes(10)), .uses(.cpu))
 struct ShadowTests {
     @Test("a matched request is copied to the shadow backend with its model, and the real request is answered without waiting for it",
           .timeLimit(.minutes(1)))

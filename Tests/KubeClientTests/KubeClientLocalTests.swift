@@ -5,7 +5,7 @@ import Testing
 @testable import KubeClient
 import SemrouteTestSupport
 
-@Suite("client against KubeLocal over HTTP", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("client against KubeLocal over HTTP", .timeLimit(.minutes(10)), .uses(.localServer))
 struct KubeClientLocalTests {
     @Test("create, get, replace with optimistic concurrency, delete; errors come back typed")
     func crud() async throws {

@@ -6,7 +6,7 @@ import Testing
 @testable import KubeClient
 import SemrouteTestSupport
 
-@Suite("client over HTTPS with a bearer token (KubeLocal --tls --token-auth-file)", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("client over HTTPS with a bearer token (KubeLocal --tls --token-auth-file)", .timeLimit(.minutes(10)), .uses(.localServer))
 struct KubeClientTLSTests {
     static let roles = APIResource(group: "rbac.authorization.k8s.io", version: "v1", plural: "roles", kind: "Role", namespaced: true)
     static let roleBindings = APIResource(group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings",

@@ -5,7 +5,7 @@ import Testing
 @testable import KubeClient
 import SemrouteTestSupport
 
-@Suite("watch against KubeLocal", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("watch against KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer))
 struct KubeClientWatchTests {
     @Test("a watch from a list's resourceVersion sees later changes in order, and bookmarks on request")
     func eventsAndBookmarks() async throws {

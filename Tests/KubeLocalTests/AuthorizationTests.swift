@@ -4,7 +4,7 @@ import KubeCore
 import Testing
 import SemrouteTestSupport
 
-@Suite("RBAC authorisation of bearer tokens", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("RBAC authorisation of bearer tokens", .timeLimit(.minutes(10)), .uses(.localServer))
 struct AuthorizationTests {
     static let rbac = "/apis/rbac.authorization.k8s.io/v1"
 

@@ -5,7 +5,7 @@ import Testing
 import SemrouteTestSupport
 
 /// kubectl's typed generators send protobuf bodies; KubeLocal reads those of the kinds a quickstart creates.
-@Suite("kubectl create against KubeLocal", .timeLimit(.minutes(3)), .uses(.localServer), .enabled(if: Kubectl.isAvailable, "kubectl is not installed at /usr/bin/kubectl"))
+@Suite("kubectl create against KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer), .enabled(if: Kubectl.isAvailable, "kubectl is not installed at /usr/bin/kubectl"))
 struct KubectlCreateTests {
     @Test("kubectl create namespace, secret generic, configmap and serviceaccount store exactly what was given")
     func generators() async throws {

@@ -4,7 +4,7 @@ import KubeLocal
 import Testing
 import SemrouteTestSupport
 
-@Suite("real kubectl against KubeLocal", .timeLimit(.minutes(3)), .uses(.localServer), .enabled(if: Kubectl.isAvailable, "kubectl is not installed at /usr/bin/kubectl"))
+@Suite("real kubectl against KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer), .enabled(if: Kubectl.isAvailable, "kubectl is not installed at /usr/bin/kubectl"))
 struct KubectlTests {
     static let crd = repositoryRoot + "/crds/semroute.io_semanticroutes.yaml"
     static let sampleFile = repositoryRoot + "/manifests/samples/keyword-only.yaml"

@@ -5,7 +5,7 @@ import KubeLocal
 import Testing
 import SemrouteTestSupport
 
-@Suite("object lifecycle over HTTP", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("object lifecycle over HTTP", .timeLimit(.minutes(10)), .uses(.localServer))
 struct LifecycleTests {
     static let routes = "/apis/semroute.io/v1alpha1/namespaces/llm/semanticroutes"
 
@@ -175,7 +175,7 @@ struct LifecycleTests {
     }
 }
 
-@Suite("snapshots", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("snapshots", .timeLimit(.minutes(10)), .uses(.localServer))
 struct SnapshotTests {
     @Test("a server restarted on the same data directory has the same objects and resourceVersions")
     func restartKeepsObjects() async throws {

@@ -4,7 +4,7 @@ import KubeLocal
 import Testing
 import SemrouteTestSupport
 
-@Suite("rbac.authorization.k8s.io/v1 built-ins", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("rbac.authorization.k8s.io/v1 built-ins", .timeLimit(.minutes(10)), .uses(.localServer))
 struct RBACTests {
     @Test("discovery lists the four RBAC resources with their scope; roles apply, list and watch per namespace")
     func discoveryApplyAndWatch() async throws {

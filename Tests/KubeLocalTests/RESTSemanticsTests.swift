@@ -4,7 +4,7 @@ import KubeLocal
 import Testing
 import SemrouteTestSupport
 
-@Suite("REST semantics over HTTP", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("REST semantics over HTTP", .timeLimit(.minutes(10)), .uses(.localServer))
 struct RESTSemanticsTests {
     @Test("create, get, update with a stale resourceVersion is a 409 Conflict Status")
     func optimisticConcurrency() async throws {

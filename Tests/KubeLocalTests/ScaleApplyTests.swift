@@ -4,7 +4,7 @@ import KubeLocal
 import Testing
 import SemrouteTestSupport
 
-@Suite("server-side apply on the scale subresource", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("server-side apply on the scale subresource", .timeLimit(.minutes(10)), .uses(.localServer))
 struct ScaleApplyTests {
     static let apply = "application/apply-patch+yaml"
 

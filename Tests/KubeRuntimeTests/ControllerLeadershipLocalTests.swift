@@ -5,7 +5,7 @@ import Testing
 @testable import KubeRuntime
 import SemrouteTestSupport
 
-@Suite("controller under leader election against KubeLocal", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("controller under leader election against KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer))
 struct ControllerLeadershipLocalTests {
     @Test("reconciles only while leading; a lost lease stops the controller with LeadershipLostError")
     func lostLeaseStopsController() async throws {

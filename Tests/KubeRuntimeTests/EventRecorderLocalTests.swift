@@ -5,7 +5,7 @@ import Testing
 @testable import KubeRuntime
 import SemrouteTestSupport
 
-@Suite("event recorder against KubeLocal", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("event recorder against KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer))
 struct EventRecorderLocalTests {
     @Test("a repeated event updates the series count instead of creating another Event; a new note creates one")
     func dedupes() async throws {

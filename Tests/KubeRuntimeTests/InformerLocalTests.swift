@@ -6,7 +6,7 @@ import Testing
 @testable import KubeRuntime
 import SemrouteTestSupport
 
-@Suite("informer against KubeLocal with faults", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("informer against KubeLocal with faults", .timeLimit(.minutes(10)), .uses(.localServer))
 struct InformerLocalTests {
     static let fastBackoff = Backoff(initial: .milliseconds(5), maximum: .milliseconds(50))
 
@@ -96,7 +96,7 @@ struct InformerLocalTests {
     }
 }
 
-@Suite("watch liveness", .timeLimit(.minutes(1)), .uses(.localServer))
+@Suite("watch liveness", .timeLimit(.minutes(10)), .uses(.localServer))
 struct WatchLivenessTests {
     @Test("a watch whose connection stops forwarding without closing is detected and resumed within its idle limit")
     func silentConnectionResumes() async throws {

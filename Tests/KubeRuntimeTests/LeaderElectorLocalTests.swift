@@ -8,7 +8,7 @@ import Testing
 /// Leader election against KubeLocal on manual clocks: the lease's timing is asserted on the clocks the
 /// electors read, not on the wall clock, so the test neither waits for a lease to expire nor depends on load.
 /// Each candidate has its own clock (a lease is measured on *our* clock), and the test moves both in lock step.
-@Suite("leader election against KubeLocal", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("leader election against KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer))
 struct LeaderElectorLocalTests {
     static let retryPeriod = Duration.milliseconds(100)
 

@@ -5,7 +5,7 @@ import Testing
 @testable import KubeRuntime
 import SemrouteTestSupport
 
-@Suite("list/watch of several namespaces (namespaced RBAC) against KubeLocal", .timeLimit(.minutes(3)), .uses(.localServer))
+@Suite("list/watch of several namespaces (namespaced RBAC) against KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer))
 struct MultiNamespaceLocalTests {
     static func configMap(_ name: String, in namespace: String) -> JSONValue {
         ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": .string(namespace)]]

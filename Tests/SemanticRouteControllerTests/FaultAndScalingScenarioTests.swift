@@ -9,7 +9,7 @@ import Testing
 import SemanticRouteRender
 import SemrouteTestSupport
 
-@Suite("Scenarios against KubeLocal: faults and scaling", .timeLimit(.minutes(5)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("Scenarios against KubeLocal: faults and scaling", .timeLimit(.minutes(10)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct FaultAndScalingScenarioTests {
     @Test("500, 429 and 409 answers and a dropped watch: retries converge on the latest spec, no update lost")
     func faults() async throws {

@@ -10,7 +10,7 @@ import SemanticRouteRender
 
 /// End to end: the operator's whole loop (informers, triggers, work queue, controller) and the Deployment
 /// simulation against KubeLocal, driven by the real kubectl.
-@Suite("End to end with kubectl", .timeLimit(.minutes(5)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("End to end with kubectl", .timeLimit(.minutes(10)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct KubectlEndToEndTests {
     @Test("kubectl apply of the sample reaches Ready=True with the simulation on; kubectl delete leaves no managed object",
           .enabled(if: Kubectl.isAvailable, "kubectl is not installed"))

@@ -9,7 +9,7 @@ import Testing
 @testable import SemanticRouteController
 import SemrouteTestSupport
 
-@Suite("Scenarios against KubeLocal: two operator instances", .timeLimit(.minutes(5)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("Scenarios against KubeLocal: two operator instances", .timeLimit(.minutes(10)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct LeaderElectionScenarioTests {
     static func election(_ identity: String) -> LeaderElector.Configuration {
         LeaderElector.Configuration(namespace: "llm", name: "semroute-test", identity: identity,

@@ -8,7 +8,7 @@ import Testing
 import SemanticRouteRender
 import SemrouteTestSupport
 
-@Suite("Scenarios against KubeLocal: changes, drift, prune, references, deletion", .timeLimit(.minutes(5)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("Scenarios against KubeLocal: changes, drift, prune, references, deletion", .timeLimit(.minutes(10)), .uses(.localServer), .serialized, .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct ObjectScenarioTests {
     @Test("a hand-edited Deployment and a deleted ConfigMap are restored")
     func driftRestored() async throws {

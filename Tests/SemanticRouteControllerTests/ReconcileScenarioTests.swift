@@ -12,7 +12,7 @@ import SemrouteTestSupport
 /// ``FakeCluster`` (the reconciler alone, no I/O) and KubeLocal over HTTP with the real AI Gateway / Envoy Gateway /
 /// Gateway API CRDs validating every rendered object. Reconciles are driven one by one; no sleeps. Assertions that
 /// only make sense against a server are conditional on it, and say why.
-@Suite("Reconcile scenarios on FakeCluster and KubeLocal", .timeLimit(.minutes(5)), .uses(.localServer), .serialized)
+@Suite("Reconcile scenarios on FakeCluster and KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer), .serialized)
 struct ReconcileScenarioTests {
     /// mom.yaml as a user creates it (no uid, generation or resourceVersion).
     static func momRoute() throws -> JSONValue {

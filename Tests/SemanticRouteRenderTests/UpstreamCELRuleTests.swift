@@ -9,7 +9,7 @@ import SemrouteTestSupport
 /// validator does not evaluate CEL, so each rule gets a test named after it: the test first checks the
 /// rule is still stated in the upstream CRD (so an upstream change is noticed), then checks every object
 /// rendered from every sample satisfies it.
-@Suite("Upstream CEL rules", .timeLimit(.minutes(5)), .uses(.cpu), .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("Upstream CEL rules", .timeLimit(.minutes(10)), .uses(.cpu), .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct UpstreamCELRuleTests {
     static let objects: [DesiredObject] = Fixtures.samples.flatMap { (try? Fixtures.render($0)) ?? [] }
 

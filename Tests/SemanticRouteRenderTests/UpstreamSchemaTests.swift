@@ -7,7 +7,7 @@ import SemrouteTestSupport
 
 /// Every object render produces for a gateway kind validates against the real upstream CRD schemas
 /// (read from ../shared/crds/upstream, unmodified): types, enums, patterns, bounds, required, unknown fields.
-@Suite("Rendered objects against the upstream CRDs", .timeLimit(.minutes(5)), .uses(.cpu), .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
+@Suite("Rendered objects against the upstream CRDs", .timeLimit(.minutes(10)), .uses(.cpu), .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct UpstreamSchemaTests {
     static let gatewayKinds: Set<String> = [
         "AIGatewayRoute", "AIServiceBackend", "BackendSecurityPolicy", "Backend", "BackendTrafficPolicy",
