@@ -31,8 +31,7 @@ enum PythonClient {
 struct PythonClientTests {
     @Test("rewrite, pass-through and PII block look right to a client built on Envoy's message definitions",
           .enabled(if: PythonClient.available,
-                   "python3 with grpcio and envoy-data-plane not found: python3 -m pip install grpcio==1.85.3 envoy-data-plane==2.2.0"),
-          .timeLimit(.minutes(2)))
+                   "python3 with grpcio and envoy-data-plane not found: python3 -m pip install grpcio==1.85.3 envoy-data-plane==2.2.0"))
     func pythonClient() async throws {
         try await ClassifierServerHarness.with(config: TestConfigs.keywordRoute()) { harness in
             let port = harness.ports.grpc

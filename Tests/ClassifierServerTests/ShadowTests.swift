@@ -9,8 +9,7 @@ import SemrouteTestSupport
 
 @Suite("Shadow traffic", .timeLimit(.minutes(10)), .uses(.cpu))
 struct ShadowTests {
-    @Test("a matched request is copied to the shadow backend with its model, and the real request is answered without waiting for it",
-          .timeLimit(.minutes(1)))
+    @Test("a matched request is copied to the shadow backend with its model, and the real request is answered without waiting for it")
     func mirrorsWithoutDelay() async throws {
         let (received, receivedSink) = AsyncStream.makeStream(of: [String: Any].self)
         let (gate, openGate) = AsyncStream.makeStream(of: Void.self)
