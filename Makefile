@@ -13,7 +13,7 @@ build: ## Debug build of every target
 test: ## Fetch the encoder and upstream CRDs, unpack the real control plane if present, run every test (what CI runs)
 	hack/fetch-model.sh
 	hack/fetch-upstream-crds.sh
-	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(SWIFT) test --no-parallel
+	KUBEBUILDER_ASSETS="$$(hack/envtest-assets.sh)" $(SWIFT) test
 
 envtest: ## Print the KUBEBUILDER_ASSETS folder for the real-API-server tests (unpacks ../shared/envtest)
 	@hack/envtest-assets.sh
