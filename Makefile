@@ -33,8 +33,10 @@ run: ## Render the sample route ($(SAMPLE))
 generate: ## Regenerate the CRD and docs/api.md from the API types
 	hack/generate.sh
 
-verify: ## Fail when generated files drifted from their source
+verify: ## Fail when generated files drifted from their source, or a module imports across docs/architecture.md's Import rules
 	hack/verify-generated.sh
+	python3 hack/check-imports.py
+	python3 hack/check-imports.py --self-test
 	hack/check-test-time-limits.sh
 
 golden: ## Rewrite the render golden files from the samples (review the diff!)

@@ -109,7 +109,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The SemanticRoute CRD types, defaulting, validation and CRD generation.
-        .target(name: "SemanticRouteAPI", dependencies: ["KubeCore", "ClassifierConfig"]),
+        .target(name: "SemanticRouteAPI", dependencies: ["KubeCore"]),
         // Pure: SemanticRoute -> desired objects. No I/O, no clock, no logging.
         .target(name: "SemanticRouteRender", dependencies: ["KubeCore", "SemanticRouteAPI", "ClassifierConfig"]),
         // Reconcile, status evaluation, pruning, wiring.
@@ -119,16 +119,25 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The operator process's composition root: settings (flags, environment, defaults), the client, the
+        // operator and its health/metrics endpoints as one ServiceGroup; testable in process.
+        .target(name: "OperatorApp", dependencies: [
+            "KubeCore", "KubeClient", "KubeRuntime", "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(name: "semroute", dependencies: [
             "KubeCore", "KubeClient", "KubeRuntime", "KubeLocal", "KubeSimulation",
-            "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController",
+            "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController", "OperatorApp",
             "ClassifierConfig", "ClassifierCore", "ClassifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .executableTarget(name: "semroute-bench", dependencies: [
             "KubeCore", "KubeClient", "KubeLocal", "KubeEnvtest", "SemanticRouteAPI", "SemanticRouteRender",
@@ -150,7 +159,7 @@ let package = Package(
         .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore", "KubeEnvtest", "SemrouteTestSupport"]),
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeLocal", "KubeCore", "SemrouteTestSupport"]),
         .testTarget(name: "KubeRuntimeTests", dependencies: ["KubeRuntime", "KubeClient", "KubeLocal", "KubeCore", "SemrouteTestSupport"]),
-        .testTarget(name: "KubeLocalTests", dependencies: ["KubeLocal", "KubeCore", "SemanticRouteAPI", "KubeEnvtest", "SemrouteTestSupport"]),
+        .testTarget(name: "KubeLocalTests", dependencies: ["KubeLocal", "KubeCore", "KubeEnvtest", "SemrouteTestSupport"]),
         .testTarget(name: "SemanticRouteAPITests", dependencies: ["SemanticRouteAPI", "KubeCore"]),
         .testTarget(name: "SemanticRouteRenderTests",
                     dependencies: ["SemanticRouteRender", "SemanticRouteAPI", "KubeCore", "ClassifierConfig", "KubeEnvtest",
@@ -165,8 +174,6 @@ let package = Package(
             "ClassifierServer", "ClassifierCore", "ClassifierConfig", "SemrouteTestSupport",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -180,7 +187,14 @@ let package = Package(
             "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController", "SemrouteTestSupport",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        // Runs the built `semroute` binary as a user would (exit codes, stdout vs stderr).
+        // The operator's composition root in process: settings, endpoints, leader election, a reconcile.
+        .testTarget(name: "OperatorAppTests", dependencies: [
+            "OperatorApp", "KubeClient", "KubeCore", "KubeLocal", "KubeRuntime", "SemanticRouteController", "SemrouteTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        // Runs the built `semroute` binary as a user would (exit codes, stdout vs stderr); the dependency on the
+        // executable only makes SwiftPM build it first.
         .testTarget(name: "SemrouteCLITests", dependencies: ["semroute", "KubeEnvtest", "SemrouteTestSupport"]),
     ]
 )

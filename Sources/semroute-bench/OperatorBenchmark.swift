@@ -70,8 +70,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
         let created = Stamps()
         let op = try await SemanticRouteOperator.make(client: client, configuration: .init(), logger: quiet)
         let simClient = try KubeClient(config: config, logger: quiet)
-        let deployments = Informer(resource: .deployments, source: KubeListWatch(client: simClient, resource: .deployments), logger: quiet)
-        let simChanges = deployments.changes()
+        let simulator = WorkloadSimulator(client: simClient, now: { "2026-01-01T00:00:00Z" }, logger: quiet)
         let routeChanges = op.informers[0].changes()
         var latencies: [Double] = []
         var programmedLatencies: [Double] = []
@@ -79,15 +78,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
         var steadyWrites = 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             for service in op.services { group.addTask { try await service.run() } }
-            group.addTask { try await deployments.run() }
-            group.addTask {
-                for await change in simChanges {
-                    guard case .applied(_, let d) = change, let ns = d[path: "metadata", "namespace"]?.stringValue,
-                          let name = d[path: "metadata", "name"]?.stringValue,
-                          let status = DeploymentSimulation.status(for: d, now: "2026-01-01T00:00:00Z") else { continue }
-                    _ = try? await client.patch(.deployments, namespace: ns, name: name, .merge(["status": status]), subresource: .status)
-                }
-            }
+            for service in simulator.services { group.addTask { try await service.run() } }
             group.addTask {
                 for await change in routeChanges {
                     guard case .applied(_, let r) = change, let name = r[path: "metadata", "name"]?.stringValue else { continue }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KubeClient
 import KubeLocal
+import KubeSimulation
 import Logging
 import ServiceLifecycle
 
@@ -73,7 +74,7 @@ struct APIServerCommand: AsyncParsableCommand {
                                 certificateAuthorityPEM: server.certificateAuthorityPEM.map { Array($0.utf8) },
                                 token: server.adminToken.map { TokenSource(.value($0)) })
         let client = try KubeClient(config: config, logger: logger)
-        let simulator = DevWorkloadSimulator(client: client, logger: logger)
+        let simulator = WorkloadSimulator(client: client, logger: logger)
         let group = ServiceGroup(configuration: .init(services: simulator.services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigint, .sigterm], logger: logger))
         logger.info("simulating Deployment readiness (--simulate-workloads)")

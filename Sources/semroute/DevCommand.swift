@@ -6,6 +6,7 @@ import KubeClient
 import KubeCore
 import KubeLocal
 import KubeRuntime
+import KubeSimulation
 import Logging
 import Prometheus
 import SemanticRouteAPI
@@ -136,7 +137,7 @@ struct DevCommand: AsyncParsableCommand {
         let preferred = classifierRoute.flatMap(Self.routeLabel) ?? sampleRoute
 
         let op = try await SemanticRouteOperator.make(client: client, configuration: .init(), logger: logger)
-        let simulator = DevWorkloadSimulator(client: client, logger: logger)
+        let simulator = WorkloadSimulator(client: client, logger: logger)
         let groupHandle = DevOnce<ServiceGroup>()
         let (host, httpPort, grpcPort, metricsPort) = (self.host, classifierHttpPort, classifierGrpcPort, self.metricsPort)
         let classifier = DevClassifier(

@@ -1,14 +1,8 @@
 import ArgumentParser
 import Foundation
-import KubeClient
-import KubeCore
-import KubeRuntime
 import Logging
-import Prometheus
-import SemanticRouteAPI
-import SemanticRouteController
+import OperatorApp
 import SemanticRouteRender
-import ServiceLifecycle
 
 /// `semroute operator`: the SemanticRoute controller. Every flag can also come from an environment variable
 /// (the flag wins), so the Deployment manifest and the chart can set them either way; see docs/operations.md.
@@ -66,143 +60,43 @@ struct OperatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
-        let settings = try OperatorSettings(command: self, environment: env)
-        Bootstrap.logging(format: settings.logFormat, level: settings.logLevel)
+        let settings: OperatorSettings
+        let logFormat: LogFormat, logLevel: Logger.Level
+        do {
+            settings = try OperatorSettings(flags: flags, environment: env)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        do {
+            (logFormat, logLevel) = try LogFormat.resolve(format: self.logFormat, level: self.logLevel, environment: env)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        Bootstrap.logging(format: logFormat, level: logLevel)
         let registry = Bootstrap.metrics()
         let logger = Logger(label: "semroute.operator")
-
-        let config = try settings.kubeconfig.map { try KubeConfig.load(explicitPath: $0, context: context) }
-            ?? (env["KUBERNETES_SERVICE_HOST"] != nil && env["KUBECONFIG"] == nil
-                ? try KubeConfig.inCluster() : try KubeConfig.load(context: context))
-        let client = try KubeClient(config: config, logger: logger)
-        do {
-            try await serve(client: client, config: config, settings: settings, env: env, registry: registry, logger: logger)
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
-    }
-
-    private func serve(client: KubeClient, config: KubeConfig, settings: OperatorSettings, env: [String: String],
-                       registry: PrometheusCollectorRegistry, logger: Logger) async throws {
         let identity = (env["POD_NAME"] ?? ProcessInfo.processInfo.hostName) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        let election = settings.leaderElect ? LeaderElector.Configuration(
-            namespace: settings.leaseNamespace ?? config.namespace, name: settings.leaseName, identity: identity) : nil
-        let op = try await SemanticRouteOperator.make(client: client, configuration: .init(
-            namespaces: settings.namespaces, renderer: Renderer.Options(classifierImage: settings.classifierImage,
-                                                                  classifierResources: settings.classifierResources),
-            concurrency: settings.concurrency, resyncPeriod: .seconds(settings.resyncSeconds),
-            drainTimeout: .seconds(settings.shutdownTimeoutSeconds), leaderElection: election), logger: logger)
-        let http = OperatorHTTPServer.applications(healthAddress: settings.healthAddr, metricsAddress: settings.metricsAddr,
-                                                   registry: registry, isReady: { op.isReady }, logger: logger)
-        logger.info("starting", metadata: [
-            "namespaces": "\(settings.namespaces.isEmpty ? "all" : settings.namespaces.joined(separator: ","))",
-            "leader_elect": "\(settings.leaderElect)", "health_addr": "\(settings.healthAddr)",
-            "metrics_addr": "\(settings.metricsAddr)", "classifier_image": "\(settings.classifierImage)",
-        ])
-        let group = ServiceGroup(configuration: .init(
-            services: (http.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) })
-                + op.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            await op.shutdown()
-            throw error
-        }
-        await op.shutdown()
-    }
-}
-
-/// The operator's settings: flags first, then environment variables, then defaults; checked up front so a bad
-/// value stops the process with a message naming the flag.
-struct OperatorSettings: Sendable {
-    var kubeconfig: String?
-    var namespaces: [String]
-    var leaderElect: Bool
-    var leaseNamespace: String?
-    var leaseName: String
-    var healthAddr: HostPort
-    var metricsAddr: HostPort
-    var classifierImage: String
-    var classifierResources: ClassifierSpec.Resources
-    var concurrency: Int
-    var resyncSeconds: Int
-    var shutdownTimeoutSeconds: Int
-    var logFormat: LogFormat
-    var logLevel: Logger.Level
-
-    init(command c: OperatorCommand, environment env: [String: String]) throws {
-        kubeconfig = c.kubeconfig
-        namespaces = c.namespaces.isEmpty
-            ? (env["SEMROUTE_NAMESPACES"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            : c.namespaces
-        for ns in namespaces where !DNSName.isLabel(ns) {
-            throw ValidationError("--namespace \"\(ns)\": not a valid namespace name")
-        }
-        leaderElect = try c.leaderElect ?? Self.bool(env["SEMROUTE_LEADER_ELECT"], name: "SEMROUTE_LEADER_ELECT") ?? false
-        leaseNamespace = c.leaseNamespace ?? env["SEMROUTE_LEADER_ELECTION_NAMESPACE"]
-        leaseName = c.leaseName ?? env["SEMROUTE_LEADER_ELECTION_NAME"] ?? "semroute-operator"
-        healthAddr = try Self.address(c.healthAddr ?? env["SEMROUTE_HEALTH_ADDR"] ?? ":8081", flag: "--health-addr")
-        metricsAddr = try Self.address(c.metricsAddr ?? env["SEMROUTE_METRICS_ADDR"] ?? ":8080", flag: "--metrics-addr")
-        classifierImage = c.classifierImage ?? env["SEMROUTE_CLASSIFIER_IMAGE"] ?? Renderer.Options.defaultClassifierImage
-        if let problem = ImageReference.unpinnedReason(classifierImage) {
-            throw ValidationError("--classifier-image \"\(classifierImage)\": \(problem)")
-        }
-        classifierResources = try Self.resources(c.classifierResources ?? env["SEMROUTE_CLASSIFIER_RESOURCES"])
-        let concurrencyText = env["SEMROUTE_CONCURRENCY"]
-        concurrency = c.concurrency ?? (concurrencyText.flatMap { Int($0) }) ?? 4
-        if c.concurrency == nil, let concurrencyText, Int(concurrencyText) == nil {
-            throw ValidationError("SEMROUTE_CONCURRENCY \"\(concurrencyText)\": must be a number")
-        }
-        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency \(concurrency): must be 1 to 64") }
-        resyncSeconds = c.resyncSeconds
-        guard resyncSeconds >= 10 else { throw ValidationError("--resync-seconds \(resyncSeconds): must be at least 10") }
-        shutdownTimeoutSeconds = c.shutdownTimeoutSeconds
-        guard shutdownTimeoutSeconds >= 1 else { throw ValidationError("--shutdown-timeout-seconds: must be at least 1") }
-        if let format = c.logFormat { logFormat = format }
-        else if let text = env["SEMROUTE_LOG_FORMAT"] {
-            guard let format = LogFormat(rawValue: text) else { throw ValidationError("SEMROUTE_LOG_FORMAT \"\(text)\": must be json or text") }
-            logFormat = format
-        } else { logFormat = .json }
-        if let level = c.logLevel { logLevel = level }
-        else if let text = env["SEMROUTE_LOG_LEVEL"] {
-            guard let level = Logger.Level(rawValue: text) else { throw ValidationError("SEMROUTE_LOG_LEVEL \"\(text)\": not a log level") }
-            logLevel = level
-        } else { logLevel = .info }
+        let app = try await OperatorApp.make(settings: settings, config: try settings.kubeConfig(environment: env),
+                                             identity: identity, registry: registry, logger: logger)
+        try await app.run()
     }
 
-    /// `--classifier-resources`: `{"requests": {...}, "limits": {...}}` with Kubernetes quantities.
-    static func resources(_ text: String?) throws -> ClassifierSpec.Resources {
-        guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return Renderer.Options.defaultClassifierResources }
-        do {
-            let value = try JSONParser.parse(text)
-            guard case .object(let object) = value, object.keys.allSatisfy({ $0 == "requests" || $0 == "limits" }) else {
-                throw ValidationError("--classifier-resources: expected a JSON object with only \"requests\" and \"limits\"")
-            }
-            if let problem = ClassifierSpec.validateResources(value).first {
-                throw ValidationError("--classifier-resources: \(problem)")
-            }
-            return try value.decode(ClassifierSpec.Resources.self)
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            throw ValidationError("--classifier-resources: not valid resources JSON: \(error)")
-        }
-    }
-
-    static func bool(_ text: String?, name: String) throws -> Bool? {
-        guard let text else { return nil }
-        switch text.lowercased() {
-        case "true", "1", "yes": return true
-        case "false", "0", "no", "": return false
-        default: throw ValidationError("\(name) \"\(text)\": must be true or false")
-        }
-    }
-
-    static func address(_ text: String, flag: String) throws -> HostPort {
-        guard let address = HostPort(text) else { throw ValidationError("\(flag) \"\(text)\": must be [host]:port") }
-        return address
+    /// The command line as the settings read it.
+    var flags: OperatorSettings.Flags {
+        var f = OperatorSettings.Flags()
+        f.kubeconfig = kubeconfig
+        f.context = context
+        f.namespaces = namespaces
+        f.leaderElect = leaderElect
+        f.leaseNamespace = leaseNamespace
+        f.leaseName = leaseName
+        f.healthAddr = healthAddr
+        f.metricsAddr = metricsAddr
+        f.classifierImage = classifierImage
+        f.classifierResources = classifierResources
+        f.concurrency = concurrency
+        f.resyncSeconds = resyncSeconds
+        f.shutdownTimeoutSeconds = shutdownTimeoutSeconds
+        return f
     }
 }

@@ -59,20 +59,9 @@ final class OperatorRun: Sendable {
 
     /// What the Deployment controller and kubelet would write: the stand-in `semroute dev` runs.
     private static func simulateDeployments(_ client: KubeClient) async throws {
-        let informer = Informer(resource: .deployments, source: KubeListWatch(client: client, resource: .deployments),
-                                logger: Logger(label: "simulator"))
-        let changes = informer.changes()
+        let simulator = WorkloadSimulator(client: client, now: { "2026-12-01T12:00:00Z" }, logger: Logger(label: "simulator"))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await informer.run() }
-            group.addTask {
-                for await change in changes {
-                    guard case .applied(_, let d) = change, let ns = d[path: "metadata", "namespace"]?.stringValue,
-                          let name = d[path: "metadata", "name"]?.stringValue,
-                          let status = DeploymentSimulation.status(for: d, now: "2026-12-01T12:00:00Z") else { continue }
-                    _ = try? await client.patch(.deployments, namespace: ns, name: name, .merge(["status": status]),
-                                                subresource: .status)
-                }
-            }
+            for service in simulator.services { group.addTask { try await service.run() } }
             try await group.next()
             group.cancelAll()
         }

@@ -61,21 +61,9 @@ final class ScenarioHarness: Sendable {
                 }
                 if controller {
                     group.addTask { try await op.controller.run() }
-                    let simClient = try KubeClient(config: client.config, logger: Logger(label: "sim"))
-                    let deployments = Informer(resource: .deployments, source: KubeListWatch(client: simClient, resource: .deployments),
-                                               logger: Logger(label: "sim"))
-                    let simChanges = deployments.changes()
-                    group.addTask { try await deployments.run() }
-                    group.addTask {
-                        // The Deployment controller + kubelet stand-in (what `semroute dev` runs as its DevWorkloadSimulator).
-                        for await change in simChanges {
-                            guard case .applied(_, let d) = change, let ns = d[path: "metadata", "namespace"]?.stringValue,
-                                  let name = d[path: "metadata", "name"]?.stringValue,
-                                  let status = DeploymentSimulation.status(for: d, now: "2026-11-25T12:00:00Z") else { continue }
-                            _ = try? await client.patch(.deployments, namespace: ns, name: name, .merge(["status": status]), subresource: .status)
-                        }
-                        try? await simClient.shutdown()
-                    }
+                    // The Deployment controller + kubelet stand-in `semroute dev` runs.
+                    let simulator = WorkloadSimulator(client: client, now: { "2026-11-25T12:00:00Z" }, logger: Logger(label: "sim"))
+                    for service in simulator.services { group.addTask { try await service.run() } }
                 }
                 do {
                     try await harness.settle()

@@ -5,9 +5,13 @@ import Prometheus
 
 /// The operator's HTTP endpoints: `/healthz` (the process is up), `/readyz` (every store has synced — true for
 /// a leader and a standby alike) and `/metrics` (Prometheus text). Health and metrics may share one address.
-enum OperatorHTTPServer {
-    static func applications(healthAddress: HostPort, metricsAddress: HostPort, registry: PrometheusCollectorRegistry,
-                             isReady: @escaping @Sendable () -> Bool, logger: Logger) -> [any ApplicationProtocol] {
+public enum OperatorHTTPServer {
+    /// `onServing` is called with the paths and the bound port of each server once it listens (a `:0` port is
+    /// only known then).
+    public static func applications(healthAddress: HostPort, metricsAddress: HostPort, registry: PrometheusCollectorRegistry,
+                                    isReady: @escaping @Sendable () -> Bool, logger: Logger,
+                                    onServing: @escaping @Sendable (_ paths: String, _ port: Int) -> Void = { _, _ in })
+        -> [any ApplicationProtocol] {
         let health = Router()
         health.get("/healthz") { _, _ in "ok\n" }
         health.get("/readyz") { _, _ -> Response in
@@ -21,6 +25,7 @@ enum OperatorHTTPServer {
         func application(_ router: Router<BasicRequestContext>, _ address: HostPort, serves paths: String) -> any ApplicationProtocol {
             Application(router: router, configuration: .init(address: address.bindAddress), onServerRunning: { channel in
                 // The bound address (a `:0` port is only known now): probes, scrapers and tests read it here.
+                onServing(paths, channel.localAddress?.port ?? address.port)
                 logger.info("serving", metadata: ["http.paths": "\(paths)",
                                                   "net.address": "\(channel.localAddress?.description ?? "\(address)")",
                                                   "net.port": "\(channel.localAddress?.port ?? address.port)"])
@@ -35,21 +40,4 @@ enum OperatorHTTPServer {
         return [application(health, healthAddress, serves: "/healthz,/readyz"),
                 application(metrics, metricsAddress, serves: "/metrics")]
     }
-}
-
-/// `host:port` or `:port` (all interfaces), as controller-runtime's `--health-probe-bind-address` takes it.
-struct HostPort: Hashable, Sendable, CustomStringConvertible {
-    var host: String
-    var port: Int
-
-    init?(_ text: String) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-              (0...65535).contains(port) else { return nil }
-        let host = String(text[..<colon])
-        self.host = host.isEmpty ? "0.0.0.0" : host
-        self.port = port
-    }
-
-    var bindAddress: BindAddress { .hostname(host, port: port) }
-    var description: String { "\(host):\(port)" }
 }
