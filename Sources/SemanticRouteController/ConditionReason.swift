@@ -32,6 +32,8 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     case minimumReplicasAvailable = "MinimumReplicasAvailable"
     case minimumReplicasUnavailable = "MinimumReplicasUnavailable"
     case deploymentNotFound = "DeploymentNotFound"
+    /// The classifier Deployment has `spec.replicas: 0` (e.g. `kubectl scale sroute NAME --replicas=0`).
+    case scaledToZero = "ScaledToZero"
     // Ready
     case ready = "Ready"
     case refsNotResolved = "RefsNotResolved"

@@ -97,8 +97,7 @@ public enum StatusEvaluator {
             .first { $0["type"]?.stringValue == "Available" }
         if deployment[path: "spec", "replicas"]?.intValue == 0 {
             // A Deployment scaled to zero is Available ("0/0 has minimum availability"), but nothing classifies.
-            // The reason stays in the closed set (ConditionReason); the message says what happened.
-            return (.classifierAvailable, .false, .minimumReplicasUnavailable,
+            return (.classifierAvailable, .false, .scaledToZero,
                     "the classifier Deployment \(inputs.deploymentName) is scaled to 0 replicas, so requests are not classified "
                         + "(with failOpen they pass unclassified, without it they fail)")
         }

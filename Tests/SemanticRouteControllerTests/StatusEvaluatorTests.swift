@@ -135,7 +135,7 @@ struct StatusEvaluatorTests {
                                             message: "Deployment has minimum availability.")
         let s = StatusEvaluator.evaluate(inputs, previous: nil, now: "T")
         let c = Self.condition(s, .classifierAvailable)
-        #expect(c?.status == .false && c?.reason == "MinimumReplicasUnavailable")
+        #expect(c?.status == .false && c?.reason == "ScaledToZero")
         #expect(c?.message == "the classifier Deployment mom-classifier is scaled to 0 replicas, so requests are not classified (with failOpen they pass unclassified, without it they fail)")
         #expect(c?.message.contains("minimum availability") == false)
         let ready = Self.condition(s, .ready)
