@@ -53,9 +53,12 @@ struct LifecycleRealServerTests {
     @Test("leader handover: a standby takes the Lease when the leader stops and reconciles the next edit")
     func leaderHandover() async throws {
         try await Scenario.run("leader") { s in
+            // A long lease: on a loaded machine (the suite in parallel, builds alongside) a renewal can take
+            // seconds, and a 6 s lease let the standby take over from a live leader. The handover below does not
+            // wait for expiry: the leader releases the Lease when it stops, and the standby's next try takes it.
             func election(_ identity: String) -> LeaderElector.Configuration {
-                .init(namespace: "semroute-system", name: "semroute-leader", identity: identity, leaseDuration: .seconds(6),
-                      renewDeadline: .seconds(4), retryPeriod: .milliseconds(500))
+                .init(namespace: "semroute-system", name: "semroute-leader", identity: identity, leaseDuration: .seconds(60),
+                      renewDeadline: .seconds(40), retryPeriod: .milliseconds(500))
             }
             let leases = APIResource(group: "coordination.k8s.io", version: "v1", plural: "leases", kind: "Lease", namespaced: true)
             func holder() async throws -> String? {
