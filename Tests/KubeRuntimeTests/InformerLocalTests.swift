@@ -114,24 +114,30 @@ struct WatchLivenessTests {
             #expect(source.idleTimeout == .seconds(2))
             let informer = Informer(resource: .configMaps, source: source, backoff: InformerLocalTests.fastBackoff, logger: testLogger)
             let changes = informer.changes()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await informer.run() }
-                await informer.store.waitUntilReady()
-                _ = try await direct.create(.configMaps, namespace: "default", configMap("before"))
-                var iterator = changes.makeAsyncIterator()
-                while let change = await iterator.next(), change.object[path: "metadata", "name"] != "before" {}
+            // Shut the client down on every path: AsyncHTTPClient aborts the process when one is dropped open.
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await informer.run() }
+                    await informer.store.waitUntilReady()
+                    _ = try await direct.create(.configMaps, namespace: "default", configMap("before"))
+                    var iterator = changes.makeAsyncIterator()
+                    while let change = await iterator.next(), change.object[path: "metadata", "name"] != "before" {}
 
-                // The path dies: the open watch connection forwards nothing more, and never closes.
-                proxy.freezeOpenConnections()
-                _ = try await direct.create(.configMaps, namespace: "default", configMap("after"))
-                // Only the idle limit can end the frozen watch: once its watchdog sleeps, let the limit pass on the
-                // clock; the watch fails, and the informer resumes on a new connection and sees "after".
-                try await withDeadline(.seconds(30), "the watch's watchdog to sleep") { await clock.waitForSleepers(1) }
-                clock.advance(by: source.idleTimeout)
-                while let change = await iterator.next(), change.object[path: "metadata", "name"] != "after" {}
-                #expect(informer.store.get(namespace: "default", name: "after") != nil)
-                #expect(proxy.acceptedConnections >= 2, "the watch resumed on a new connection")
-                group.cancelAll()
+                    // The path dies: the open watch connection forwards nothing more, and never closes.
+                    proxy.freezeOpenConnections()
+                    _ = try await direct.create(.configMaps, namespace: "default", configMap("after"))
+                    // Only the idle limit can end the frozen watch: once its watchdog sleeps, let the limit pass on the
+                    // clock; the watch fails, and the informer resumes on a new connection and sees "after".
+                    try await withDeadline(.seconds(30), "the watch's watchdog to sleep") { await clock.waitForSleepers(1) }
+                    clock.advance(by: source.idleTimeout)
+                    while let change = await iterator.next(), change.object[path: "metadata", "name"] != "after" {}
+                    #expect(informer.store.get(namespace: "default", name: "after") != nil)
+                    #expect(proxy.acceptedConnections >= 2, "the watch resumed on a new connection")
+                    group.cancelAll()
+                }
+            } catch {
+                try? await viaProxy.shutdown()
+                throw error
             }
             try await viaProxy.shutdown()
         }
