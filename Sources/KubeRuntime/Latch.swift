@@ -2,7 +2,7 @@ import Synchronization
 
 /// A one-way gate: closed until ``open()``, then open forever. Any number of tasks can wait for it;
 /// waiting is cancellable (a cancelled waiter returns without the gate being open).
-final class Latch: Sendable {
+public final class Latch: Sendable {
     private struct State {
         var isOpen = false
         var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
@@ -11,11 +11,11 @@ final class Latch: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    public init() {}
 
-    var isOpen: Bool { state.withLock { $0.isOpen } }
+    public var isOpen: Bool { state.withLock { $0.isOpen } }
 
-    func open() {
+    public func open() {
         let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             guard !s.isOpen else { return [] }
             s.isOpen = true
@@ -25,7 +25,7 @@ final class Latch: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    func wait() async {
+    public func wait() async {
         let id = state.withLock { s -> Int in
             s.nextID += 1
             return s.nextID

@@ -1,45 +1,5 @@
-import Synchronization
+import KubeRuntime
 
-/// A gate a task waits at until the test opens it. Waiting is cancellable: a cancelled waiter returns with the
-/// gate still closed, so a test that ends early (or runs out of time) does not leave a task stuck here.
-public final class Gate: Sendable {
-    private struct State {
-        var isOpen = false
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextID = 0
-    }
-
-    private let state = Mutex(State())
-
-    public init() {}
-
-    public var isOpen: Bool { state.withLock { $0.isOpen } }
-
-    public func open() {
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            s.isOpen = true
-            defer { s.waiters = [:] }
-            return Array(s.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    public func wait() async {
-        let id = state.withLock { s -> Int in
-            s.nextID += 1
-            return s.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if s.isOpen || Task.isCancelled { return true }
-                    s.waiters[id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
-    }
-}
+/// A gate a task waits at until the test opens it: KubeRuntime's ``Latch`` (cancellable waits; a cancelled waiter
+/// returns with the gate still closed, so a test that ends early does not leave a task stuck here).
+public typealias Gate = Latch
