@@ -16,12 +16,18 @@ public final class ManualClock: Clock, Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
+    private struct Waiter {
+        var ready: @Sendable ([Instant]) -> Bool
+        var continuation: CheckedContinuation<Void, Never>
+    }
+
     private struct State {
         var now = Instant(offset: .zero)
         var nextID = 0
         var sleepers: [Int: Sleeper] = [:]
         var cancelledBeforeRegistration: Set<Int> = []
-        var waiters: [(ready: @Sendable ([Instant]) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var waiters: [Int: Waiter] = [:]
+        var waitersCancelledBeforeRegistration: Set<Int> = []
     }
 
     private let state = Mutex(State())
@@ -49,9 +55,10 @@ public final class ManualClock: Clock, Sendable {
                     if deadline <= s.now { return .success(()) }
                     s.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
                     let deadlines = s.sleepers.values.map(\.deadline)
-                    let ready = s.waiters.filter { $0.ready(deadlines) }
-                    s.waiters.removeAll { $0.ready(deadlines) }
-                    for waiter in ready { waiter.continuation.resume() }
+                    for (key, waiter) in s.waiters where waiter.ready(deadlines) {
+                        s.waiters[key] = nil
+                        waiter.continuation.resume()
+                    }
                     return nil
                 }
                 if let resume { continuation.resume(with: resume) }
@@ -86,24 +93,40 @@ public final class ManualClock: Clock, Sendable {
         advance(by: now.duration(to: next))
     }
 
-    /// Returns once at least `count` tasks are sleeping on this clock.
+    /// Returns once at least `count` tasks are sleeping on this clock, or when the waiting task is cancelled.
     public func waitForSleepers(_ count: Int = 1) async {
         await waitUntil { $0.count >= count }
     }
 
-    /// Returns once some task sleeps until exactly `deadline`.
+    /// Returns once some task sleeps until exactly `deadline`, or when the waiting task is cancelled.
     public func waitForSleeper(until deadline: Instant) async {
         await waitUntil { $0.contains(deadline) }
     }
 
     private func waitUntil(_ ready: @escaping @Sendable ([Instant]) -> Bool) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if ready(s.sleepers.values.map(\.deadline)) { return true }
-                s.waiters.append((ready, continuation))
-                return false
+        let id = state.withLock { s -> Int in
+            s.nextID += 1
+            return s.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { s -> Bool in
+                    if s.waitersCancelledBeforeRegistration.remove(id) != nil { return true }
+                    if ready(s.sleepers.values.map(\.deadline)) { return true }
+                    s.waiters[id] = Waiter(ready: ready, continuation: continuation)
+                    return false
+                }
+                if now { continuation.resume() }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            let waiter = state.withLock { s -> Waiter? in
+                guard let waiter = s.waiters.removeValue(forKey: id) else {
+                    s.waitersCancelledBeforeRegistration.insert(id)
+                    return nil
+                }
+                return waiter
+            }
+            waiter?.continuation.resume()
         }
     }
 }

@@ -6,11 +6,25 @@ import KubeCore
 import KubeLocal
 import SemrouteTestSupport
 
-/// A minimal HTTP client for the tests: one request, JSON in, JSON out.
+/// A minimal HTTP client for the tests: one request, JSON in, JSON out. Each client has its own URLSession
+/// (not `URLSession.shared`): a watch left open by one test, or a connection pooled for a server that has
+/// stopped and whose port a later server reuses, must not hold up another test's requests.
 struct HTTP {
     let base: String
     /// Sent as `Authorization: Bearer …` when set.
     var token: String? = nil
+    private let owner = SessionOwner()
+
+    init(base: String, token: String? = nil) {
+        self.base = base
+        self.token = token
+    }
+
+    /// Invalidates the session (cancelling what is still open) when the last copy of the client goes.
+    private final class SessionOwner: Sendable {
+        let session = URLSession(configuration: .ephemeral)
+        deinit { session.invalidateAndCancel() }
+    }
 
     struct Reply {
         var code: Int
@@ -28,7 +42,7 @@ struct HTTP {
             request.httpBody = Data(JSONWriter.bytes(body))
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await owner.session.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
         for (k, v) in http.allHeaderFields { headers["\(k)".lowercased()] = "\(v)" }
@@ -38,7 +52,7 @@ struct HTTP {
 
     /// Reads a whole watch stream (the path must bound it with `timeoutSeconds`) as events.
     func watch(_ path: String) async throws -> [WatchEvent] {
-        let (data, _) = try await URLSession.shared.data(from: URL(string: base + path)!)
+        let (data, _) = try await owner.session.data(from: URL(string: base + path)!)
         return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
             (try? JSONParser.parse(String(line))).flatMap { try? WatchEvent(json: $0) }
         }

@@ -5,16 +5,20 @@ import Testing
 @testable import KubeRuntime
 import SemrouteTestSupport
 
+/// The elector runs on a ``ManualClock``: it renews only when the test moves the clock, so a slow renewal on a
+/// loaded machine cannot cost (and regain) the lease behind the test's back, which once showed as a second
+/// reconcile of "a" after leadership came back.
 @Suite("controller under leader election against KubeLocal", .timeLimit(.minutes(10)), .uses(.localServer))
 struct ControllerLeadershipLocalTests {
     @Test("reconciles only while leading; a lost lease stops the controller with LeadershipLostError")
     func lostLeaseStopsController() async throws {
         try await withLocalServer { client, _ in
             _ = try await client.create(.configMaps, namespace: "default", configMap("a"))
+            let clock = ManualClock()
             let elector = LeaderElector(client: client, configuration: .init(
                 namespace: "default", name: "op", identity: "me", leaseDuration: .seconds(2),
                 renewDeadline: .milliseconds(500), retryPeriod: .milliseconds(100), releaseOnShutdown: false),
-                logger: testLogger)
+                clock: RuntimeClock(clock), logger: testLogger)
             let informer = Informer(resource: .configMaps,
                                     source: KubeListWatch(client: client, resource: .configMaps, namespace: "default"),
                                     logger: testLogger)
@@ -42,6 +46,15 @@ struct ControllerLeadershipLocalTests {
                 lease["spec"]?["holderIdentity"] = "intruder"
                 lease["spec"]?["leaseDurationSeconds"] = 3600
                 _ = try await client.replace(.leases, namespace: "default", name: "op", lease)
+                // Now let time pass: each renewal fails (the lease is the intruder's) until renewDeadline is over.
+                group.addTask {
+                    while !Task.isCancelled {
+                        await clock.waitForSleepers(1)
+                        clock.advanceToNextDeadline()
+                        await Task.yield()
+                    }
+                    return "clock"
+                }
                 let first = try await group.next()
                 group.cancelAll()
                 return first
