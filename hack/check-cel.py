@@ -70,6 +70,10 @@ negatives = {
     'empty condition': lambda s: s['decisions'][0].update(when={}),
     'decision named default': lambda s: s['decisions'][0].update(name='default'),
     'retry statusCodes without retriable-status-codes': lambda s: s['retry'].update(on=['connect-failure']),
+    'header match with two kinds': lambda s: s['decisions'][0]['when'].update(headers=[{'name': 'x-tier', 'exact': 'premium', 'prefix': 'pre'}]),
+    'header match with no kind': lambda s: s['decisions'][0]['when'].update(headers=[{'name': 'x-tier'}]),
+    'header present: false': lambda s: s['decisions'][0]['when'].update(headers=[{'name': 'x-tier', 'present': False}]),
+    'header absent: false': lambda s: s['decisions'][0]['when'].update(headers=[{'name': 'x-tier', 'absent': False}]),
 }
 for name, edit in negatives.items():
     if not failures(broken(edit)):

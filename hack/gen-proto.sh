@@ -44,6 +44,7 @@ fi
 protos=(
   envoy/config/core/v3/base.proto
   envoy/type/v3/http_status.proto
+  envoy/extensions/filters/http/ext_proc/v3/processing_mode.proto
   envoy/service/ext_proc/v3/external_processor.proto
 )
 # Public: the tests and semroute-bench play Envoy's side of the stream with these messages and the client.

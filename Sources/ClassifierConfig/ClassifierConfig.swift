@@ -15,11 +15,16 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
     public var safety: Safety?
     public var cache: Cache?
     public var shadow: Shadow?
+    /// nil: no session pinning.
+    public var session: Session?
+    /// nil: the last user turn alone (`contextTurns: 0`).
+    public var conversation: Conversation?
     /// Pass requests through unclassified on internal errors (true) or fail them (false).
     public var failOpen: Bool
 
     public init(version: Int = ClassifierConfig.currentVersion, route: String, models: [String], decisions: [DecisionRule],
-                defaultAlias: String, safety: Safety? = nil, cache: Cache? = nil, shadow: Shadow? = nil, failOpen: Bool = true) {
+                defaultAlias: String, safety: Safety? = nil, cache: Cache? = nil, shadow: Shadow? = nil, session: Session? = nil,
+                conversation: Conversation? = nil, failOpen: Bool = true) {
         self.version = version
         self.route = route
         self.models = models
@@ -28,6 +33,8 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
         self.safety = safety
         self.cache = cache
         self.shadow = shadow
+        self.session = session
+        self.conversation = conversation
         self.failOpen = failOpen
     }
 
@@ -57,15 +64,18 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
         public var domains: [String]?
         public var keywords: Keywords?
         public var examples: Examples?
+        /// Request-header tests; every entry must hold.
+        public var headers: [HeaderMatch]?
         public var anyOf: [Condition]?
         public var allOf: [Condition]?
         public var not: [Condition]?
 
         public init(domains: [String]? = nil, keywords: Keywords? = nil, examples: Examples? = nil, anyOf: [Condition]? = nil,
-                    allOf: [Condition]? = nil, not: Condition? = nil) {
+                    allOf: [Condition]? = nil, not: Condition? = nil, headers: [HeaderMatch]? = nil) {
             self.domains = domains
             self.keywords = keywords
             self.examples = examples
+            self.headers = headers
             self.anyOf = anyOf
             self.allOf = allOf
             self.not = not.map { [$0] }

@@ -8,11 +8,28 @@ public struct ClassificationReport: Sendable, Encodable {
     /// The decision name, or `default` when none matched (also set when blocked: what would have run).
     public var decision: String
     public var alias: String
+    /// What the decision was taken on: `last_turn`, `conversation` (the last turn matched nothing; with earlier
+    /// user turns it did) or `session` (the session header's live pin; `/v1/classify` never pins).
+    public var decidedOn: DecisionBasis
     /// `pii` or `jailbreak` when the request would be refused with 403; nil otherwise.
     public var blocked: String?
     /// PII entity types that would be redacted (Redact policy).
     public var redacted: [String]
+    /// What ext_proc would do with this body on a chat-completions POST; `decision` and `alias` above are
+    /// what the route would choose if the request were its own.
+    public var extProc: ExtProcPreview
     public var timings: StageTimings
+
+    public struct ExtProcPreview: Sendable, Encodable, Hashable {
+        public enum Action: String, Sendable, Encodable, Hashable {
+            case rewrite, block, passThrough
+        }
+        public var action: Action
+        /// For `passThrough`: the `semroute_classifier_pass_through_total` reason (`other_model`, `no_model`).
+        public var reason: String?
+        /// One sentence saying what ext_proc does and why.
+        public var detail: String
+    }
 
     public struct Signals: Sendable, Encodable {
         /// Per decision with a keyword condition that holds (any of them in its condition tree, `not` included),
@@ -25,6 +42,17 @@ public struct ClassificationReport: Sendable, Encodable {
         public var pii: [PIIFinding]
         public var jailbreak: JailbreakScore
         public var structure: StructureSignals
+        /// Per decision with header tests (anywhere in its condition tree, `not` included), which held for the
+        /// request's headers, in config order.
+        public var headerMatches: [HeaderMatch] = []
+    }
+
+    public struct HeaderMatch: Sendable, Encodable, Hashable {
+        public var decision: String
+        /// The (lower-cased) names of the headers whose tests hold, in tree order without repeats.
+        public var matched: [String]
+        /// The names of the headers whose tests do not hold.
+        public var unmatched: [String]
     }
 
     public struct DomainScore: Sendable, Encodable, Hashable {

@@ -7,9 +7,14 @@ public struct ClassifyError: Error, CustomStringConvertible, Equatable {
 extension ClassifierPipeline {
     /// `POST /v1/classify`: the pipeline on an OpenAI chat body, whatever its `model`, with every signal
     /// computed (embedding-based ones too, when an encoder is loaded) and explained. Nothing is rewritten,
-    /// cached or blocked; `blocked` says what the request path would do. Throws ``ClassifyError`` when the
-    /// body is not a JSON object.
-    public func classify(body: [UInt8]) throws -> ClassificationReport {
+    /// cached or blocked; `blocked` says what the request path would do. `headers` stand in for the request
+    /// headers `when.headers` conditions test (lower-cased names, repeated headers joined by `,`). Throws
+    /// ``ClassifyError`` when the body is not a JSON object.
+    public func classify(body: [UInt8], headers: [String: String] = [:]) throws -> ClassificationReport {
+        try classify(body: body, headers: headers, modelMissing: false)
+    }
+
+    private func classify(body: [UInt8], headers: [String: String], modelMissing: Bool) throws -> ClassificationReport {
         let clock = ContinuousClock()
         let start = clock.now
         let request: ChatRequest
@@ -23,14 +28,15 @@ extension ClassifierPipeline {
                 // The model does not matter here; re-parse with a placeholder.
                 var patched = (try? ChatJSON.parse(body)) ?? .object([])
                 patched.set("model", .string(config.models[0]))
-                return try classify(body: patched.bytes)
+                return try classify(body: patched.bytes, headers: headers, modelMissing: true)
             }
         }
         var timings = StageTimings()
         var mark = clock.now
         timings.parseMicros = Self.micros(mark - start)
 
-        let signals = SignalContext(prompt: request.prompt, encoder: encoder, domainHead: domainHead, exampleSets: exampleSets)
+        let signals = SignalContext(prompt: request.prompt, headers: headers, encoder: encoder, domainHead: domainHead,
+                                    exampleSets: exampleSets)
         let verdict = safetyVerdict(request, signals: signals)
         let piiCounts: [ClassificationReport.PIIFinding] = {
             guard let piiDetector else { return [] }
@@ -46,7 +52,8 @@ extension ClassifierPipeline {
         timings.safetyMicros = max(0, Self.micros(clock.now - mark) - encoderInSafety)
         mark = clock.now
 
-        let chosen = decisions.first { $0.condition.holds(signals) }
+        let choice = choose(request, signals: signals, pin: false)
+        let chosen = choice.decision
         // Everything else, eagerly, for the report.
         var domain: ClassificationReport.DomainScore?
         if let p = signals.domainProbabilities(), let head = domainHead {
@@ -63,17 +70,37 @@ extension ClassifierPipeline {
                 ClassificationReport.KeywordMatch(decision: decision.name, keywords: $0.keywords, regex: $0.regex)
             }
         }
-        timings.encoderMicros = signals.encoderDuration.map(Self.micros)
+        let headerMatches = decisions.compactMap { decision in
+            decision.condition.headerResults(headers).map {
+                ClassificationReport.HeaderMatch(decision: decision.name, matched: $0.matched, unmatched: $0.unmatched)
+            }
+        }
+        timings.encoderMicros = Self.encoderTime(signals, choice).map(Self.micros)
         timings.decisionMicros = max(0, Self.micros(clock.now - mark) - ((timings.encoderMicros ?? 0) - encoderInSafety))
         timings.totalMicros = Self.micros(clock.now - start)
 
         let redacted = piiAction == .redact ? verdict.piiFound.map(\.rawValue) : []
+        let alias = chosen?.alias ?? config.defaultAlias
+        let extProc: ClassificationReport.ExtProcPreview
+        if modelMissing {
+            extProc = .init(action: .passThrough, reason: PassThroughReason.noModel.rawValue,
+                            detail: "the body has no string \"model\"; ext_proc passes the request through unchanged (the report classifies it as \(config.models[0]))")
+        } else if !models.contains(request.model) {
+            extProc = .init(action: .passThrough, reason: PassThroughReason.otherModel.rawValue,
+                            detail: "model \"\(request.model)\" is not \(config.models.map { "\"\($0)\"" }.joined(separator: " or ")); ext_proc passes the request through unchanged (the report shows what it would do for this route's model)")
+        } else if let block = verdict.block {
+            extProc = .init(action: .block, reason: nil, detail: "ext_proc answers 403 (\(block.rawValue)); the request never reaches a model")
+        } else {
+            extProc = .init(action: .rewrite, reason: nil,
+                            detail: "ext_proc rewrites model \"\(request.model)\" to \"\(alias)\" (decision \(chosen?.name ?? "default"))\(cache == nil ? "" : "; the semantic cache may answer it instead (not consulted here)")")
+        }
         return ClassificationReport(
             text: request.prompt,
             signals: .init(keywordMatches: keywordMatches, domain: domain, examples: examples, pii: piiCounts,
                            jailbreak: .init(score: jailbreak.0, patterns: jailbreak.1, headScore: verdict.jailbreakHeadScore),
-                           structure: StructureSignals(prompt: request.prompt, userTurns: request.userTexts.count)),
-            decision: chosen?.name ?? "default", alias: chosen?.alias ?? config.defaultAlias,
-            blocked: verdict.block?.rawValue, redacted: redacted, timings: timings)
+                           structure: StructureSignals(prompt: request.prompt, userTurns: request.userTexts.count),
+                           headerMatches: headerMatches),
+            decision: chosen?.name ?? "default", alias: alias, decidedOn: choice.basis,
+            blocked: verdict.block?.rawValue, redacted: redacted, extProc: extProc, timings: timings)
     }
 }

@@ -1,8 +1,9 @@
 extension ClassifierPipeline {
     /// The request phase of ext_proc. `path` is `:path` (query string allowed), `contentType` the request's
-    /// content-type header (nil when absent), `body` the whole buffered request body. Never throws, never
+    /// content-type header (nil when absent), `body` the whole buffered request body, `headers` the request's
+    /// headers for `when.headers` (lower-cased names, repeated headers joined by `,`). Never throws, never
     /// crashes on input: anything that is not a chat-completions request for this route passes through.
-    public func processRequest(path: String, contentType: String?, body: [UInt8]) -> RequestOutcome {
+    public func processRequest(path: String, contentType: String?, body: [UInt8], headers: [String: String] = [:]) -> RequestOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         guard ChatRequest.isChatCompletionsPath(path) else { return .passThrough(.notChatCompletions) }
@@ -23,7 +24,8 @@ extension ClassifierPipeline {
 
         // Safety first. The signals are shared with the decisions: an embedding the trained jailbreak
         // detector computed is not computed again.
-        let signals = SignalContext(prompt: request.prompt, encoder: encoder, domainHead: domainHead, exampleSets: exampleSets)
+        let signals = SignalContext(prompt: request.prompt, headers: headers, encoder: encoder, domainHead: domainHead,
+                                    exampleSets: exampleSets)
         if piiDetector != nil || jailbreakAction != .off {
             let verdict = safetyVerdict(request, signals: signals)
             // The encoder's time is its own stage, wherever it ran.
@@ -38,7 +40,8 @@ extension ClassifierPipeline {
 
         // Decisions. (Encoder time spent after this point is taken out of the decision stage below.)
         let encoderBeforeDecisions = timings.encoderMicros ?? 0
-        let chosen = decisions.first { $0.condition.holds(signals) }
+        let choice = choose(request, signals: signals, pin: true)
+        let chosen = choice.decision
         let decisionName = chosen?.name ?? "default"
         let alias = chosen?.alias ?? config.defaultAlias
 
@@ -50,7 +53,7 @@ extension ClassifierPipeline {
             if let embedding {
                 if let hit = cache.lookup(embedding, decision: decisionName) {
                     timings.cacheMicros = Self.micros(clock.now - cacheStart)
-                    timings.encoderMicros = signals.encoderDuration.map(Self.micros)
+                    timings.encoderMicros = Self.encoderTime(signals, choice).map(Self.micros)
                     timings.decisionMicros = max(0, Self.micros(cacheStart - mark) - ((timings.encoderMicros ?? 0) - encoderBeforeDecisions))
                     timings.totalMicros = Self.micros(clock.now - start)
                     return .respond(ImmediateReply(
@@ -66,7 +69,7 @@ extension ClassifierPipeline {
         } else {
             timings.decisionMicros = Self.micros(clock.now - mark)
         }
-        timings.encoderMicros = signals.encoderDuration.map(Self.micros)
+        timings.encoderMicros = Self.encoderTime(signals, choice).map(Self.micros)
         if let e = timings.encoderMicros, let d = timings.decisionMicros { timings.decisionMicros = max(0, d - (e - encoderBeforeDecisions)) }
 
         // Rewrite.
@@ -76,14 +79,14 @@ extension ClassifierPipeline {
                                                  systemPrompt: chosen?.systemPrompt, redactor: redactor)
         let newBody = json.bytes
         var headers = [HeaderField("x-semroute-decision", decisionName)]
-        let domain = signals.computedDomainLabel
+        let domain = (choice.basis == .conversation ? choice.context?.computedDomainLabel : nil) ?? signals.computedDomainLabel
         if let domain { headers.append(HeaderField("x-semroute-domain", domain)) }
         headers.append(HeaderField("content-length", String(newBody.count)))
         timings.rewriteMicros = Self.micros(clock.now - mark)
         timings.totalMicros = Self.micros(clock.now - start)
         return .rewrite(RequestRewrite(body: newBody, headers: headers, decision: decisionName, alias: alias, domain: domain,
                                        redacted: redacted.map(\.rawValue), cacheToken: cacheToken, timings: timings,
-                                       shadowEligible: chosen != nil))
+                                       shadowEligible: chosen != nil, basis: choice.basis, pinned: choice.pinned))
     }
 
     /// The response phase: stores a 200 JSON response for the request that carried `token` in the

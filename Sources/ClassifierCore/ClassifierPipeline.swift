@@ -22,6 +22,11 @@ public final class ClassifierPipeline: Sendable {
     /// Set for `safety.jailbreakDetector: Trained`: scores the latest user message's embedding.
     let jailbreakHead: DomainHead?
     let cache: SemanticCache?
+    /// Session pins (`config.session`), and the lower-cased header naming the session.
+    let sessions: SessionPins?
+    let sessionHeader: String?
+    /// Earlier user turns a follow-up is classified with (`config.conversation`; 0 without one).
+    let contextTurns: Int
 
     enum SafetyAction: String { case block = "Block", redact = "Redact", allow = "Allow", off }
 
@@ -126,7 +131,45 @@ public final class ClassifierPipeline: Sendable {
         } else {
             cache = nil
         }
+
+        if let c = config.conversation {
+            guard (0...8).contains(c.contextTurns) else {
+                throw ClassifierConfigError(field: "conversation.contextTurns", reason: "must be between 0 and 8 (got \(c.contextTurns))")
+            }
+            contextTurns = c.contextTurns
+        } else {
+            contextTurns = 0
+        }
+        if let s = config.session {
+            guard !s.header.isEmpty, !s.header.hasPrefix(":") else {
+                throw ClassifierConfigError(field: "session.header", reason: "must name a request header (got \"\(s.header)\")")
+            }
+            guard s.ttlSeconds > 0, s.ttlSeconds.isFinite else {
+                throw ClassifierConfigError(field: "session.ttlSeconds", reason: "must be positive (got \(s.ttlSeconds))")
+            }
+            guard s.maxSessions > 0 else {
+                throw ClassifierConfigError(field: "session.maxSessions", reason: "must be positive (got \(s.maxSessions))")
+            }
+            sessionHeader = s.header.lowercased()
+            sessions = SessionPins(ttl: .milliseconds(Int64(s.ttlSeconds * 1000)), maxSessions: s.maxSessions, now: now)
+        } else {
+            sessionHeader = nil
+            sessions = nil
+        }
     }
+
+    /// Takes over the live session pins of the pipeline this one replaces (a config reload), when both pin by
+    /// the same header; pins for decisions this config no longer has are dropped. Call before installing it.
+    public func inheritSessions(from previous: ClassifierPipeline?) {
+        guard let sessions, let old = previous?.sessions, previous?.sessionHeader == sessionHeader else { return }
+        sessions.absorb(old, decisions: Set(decisions.map(\.name)))
+    }
+
+    /// Whether requests' headers matter (a `when.headers` test or session pinning): ext_proc collects them only then.
+    public var readsHeaders: Bool { sessions != nil || decisions.contains { $0.condition.usesHeaders } }
+
+    /// Live session pins (0 without `config.session`).
+    public var pinnedSessions: Int { sessions?.count ?? 0 }
 
     static func action(_ value: String?, allowed: [SafetyAction], field: String) throws -> SafetyAction {
         guard let value else { return .off }
@@ -163,6 +206,18 @@ struct ConditionCompiler {
     mutating func compile(_ c: ClassifierConfig.Condition, decision: String, field: String) throws -> DecisionCondition {
         var out = DecisionCondition(keywords: nil, domains: nil, examples: nil, anyOf: [], allOf: [], not: [])
         var members = 0
+        if let h = c.headers {
+            guard !h.isEmpty else { throw ClassifierConfigError(field: "\(field).headers", reason: "must not be empty") }
+            for (i, entry) in h.enumerated() {
+                do {
+                    out.headers.append(try HeaderMatcher(entry))
+                } catch {
+                    throw ClassifierConfigError(field: "\(field).headers[\(i)]" + (error.member.map { ".\($0)" } ?? ""),
+                                                reason: "decision \(decision): \(error.reason)")
+                }
+            }
+            members += 1
+        }
         if let k = c.keywords {
             guard !(k.any.isEmpty && k.all.isEmpty && k.regex.isEmpty) else {
                 throw ClassifierConfigError(field: "\(field).keywords", reason: "set at least one of any, all or regex")

@@ -2,9 +2,11 @@ import ClassifierConfig
 
 /// A decision's `when`, compiled at config load. Every member that is set must hold; `anyOf` holds when
 /// one of its conditions does, `allOf` when all do, `not` when none of its conditions does.
-/// Cheap members are evaluated first (keywords before domain before examples), so a keyword that fails
-/// keeps the encoder from running.
+/// Cheap members are evaluated first (headers before keywords before domain before examples), so a header
+/// or keyword that fails keeps the encoder from running.
 struct DecisionCondition: Sendable {
+    /// Request-header tests (all must hold); empty when the condition has none. Never need the embedding.
+    var headers: [HeaderMatcher] = []
     var keywords: KeywordMatcher?
     var domains: Set<String>?
     /// Index into the pipeline's example sets (utterance embeddings of this condition).
@@ -19,7 +21,13 @@ struct DecisionCondition: Sendable {
             || not.contains(where: \.usesEmbedding)
     }
 
+    /// Whether this condition or a nested one tests request headers.
+    var usesHeaders: Bool {
+        !headers.isEmpty || anyOf.contains(where: \.usesHeaders) || allOf.contains(where: \.usesHeaders) || not.contains(where: \.usesHeaders)
+    }
+
     func holds(_ signals: SignalContext) -> Bool {
+        if !headers.allSatisfy({ $0.matches(signals.headers) }) { return false }
         if let keywords, !keywords.matches(signals.prompt) { return false }
         for c in allOf where !c.usesEmbedding && !c.holds(signals) { return false }
         for c in not where !c.usesEmbedding && c.holds(signals) { return false }
@@ -34,6 +42,26 @@ struct DecisionCondition: Sendable {
             if !cheapFirst.contains(where: { $0.holds(signals) }) { return false }
         }
         return true
+    }
+
+    /// The names of the header tests in the tree that hold and that do not (for the classify report), in tree
+    /// order without repeats; nil when the tree has no header test.
+    func headerResults(_ headers: [String: String]) -> (matched: [String], unmatched: [String])? {
+        var matched: [String] = [], unmatched: [String] = []
+        var any = false
+        func visit(_ c: DecisionCondition) {
+            for h in c.headers {
+                any = true
+                if h.matches(headers) {
+                    if !matched.contains(h.name) { matched.append(h.name) }
+                } else if !unmatched.contains(h.name) {
+                    unmatched.append(h.name)
+                }
+            }
+            for child in c.anyOf + c.allOf + c.not { visit(child) }
+        }
+        visit(self)
+        return any ? (matched, unmatched) : nil
     }
 
     /// The keywords and regular expressions of every keyword matcher in the tree that holds (for the classify

@@ -13,6 +13,8 @@ public enum RequestOutcome: Sendable {
 
 /// Why a request passed through untouched. The raw value is a stable metric label.
 public enum PassThroughReason: String, Sendable, Hashable, Codable {
+    /// `:method` is not POST (decided on the request headers; the body is never read).
+    case notPost = "not_post"
     /// `:path` is not `…/v1/chat/completions` (query strings ignored).
     case notChatCompletions = "not_chat_completions"
     /// The content-type is set and is not JSON.
@@ -59,6 +61,10 @@ public struct RequestRewrite: Sendable {
     public var timings: StageTimings
     /// True when the request matched a decision (not the default), so shadow traffic may copy it.
     public var shadowEligible: Bool
+    /// What the decision was taken on: the last turn, the conversation window or the session's pin.
+    public var basis: DecisionBasis = .lastTurn
+    /// True when this request's decision was pinned for its session just now (its first classified turn).
+    public var pinned = false
 }
 
 /// A reply sent to the client instead of forwarding the request.

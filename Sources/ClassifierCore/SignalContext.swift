@@ -2,6 +2,8 @@
 /// when a decision being evaluated asks for the domain or example similarity, or the cache needs it.
 final class SignalContext {
     let prompt: PromptText
+    /// The request's headers: lower-cased names, repeated headers joined by `,`.
+    let headers: [String: String]
     let encoder: (any TextEncoder)?
     let domainHead: DomainHead?
     let exampleSets: [ExampleSet]
@@ -10,8 +12,10 @@ final class SignalContext {
     private var domainCache: [Float]??
     private var exampleCache: [Int: Float?] = [:]
 
-    init(prompt: String, encoder: (any TextEncoder)?, domainHead: DomainHead?, exampleSets: [ExampleSet]) {
+    init(prompt: String, headers: [String: String] = [:], encoder: (any TextEncoder)?, domainHead: DomainHead?,
+         exampleSets: [ExampleSet]) {
         self.prompt = PromptText(prompt)
+        self.headers = headers
         self.encoder = encoder
         self.domainHead = domainHead
         self.exampleSets = exampleSets

@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 
 /// The HTTP side on :8080: `POST /v1/classify` (what the pipeline would do with an OpenAI chat body, with
-/// every signal, score and stage timing; other methods get 405 with `Allow: POST`), `GET /healthz` (the process serves) and `GET /readyz` (a config is
+/// every signal, score and stage timing; `when.headers` conditions are tested against every header of the
+/// POST itself, so `curl -H 'x-tier: premium'` previews a header decision; other methods get 405 with `Allow: POST`), `GET /healthz` (the process serves) and `GET /readyz` (a config is
 /// loaded, so ext_proc streams will be classified).
 enum ClassifierHTTPAPI {
     static func router(store: PipelineStore, maxBodyBytes: Int, metrics: ClassifierMetrics) -> Router<BasicRequestContext> {
@@ -30,7 +31,8 @@ enum ClassifierHTTPAPI {
             }
             let report: ClassificationReport
             do {
-                report = try snapshot.pipeline.classify(body: [UInt8](buffer: buffer))
+                let headers = RequestHeaders.dictionary(request.headers.map { (name: $0.name.canonicalName, value: $0.value) })
+                report = try snapshot.pipeline.classify(body: [UInt8](buffer: buffer), headers: headers)
             } catch let error as ClassifyError {
                 return Self.error(.badRequest, error.message, code: "invalid_request")
             } catch {

@@ -33,6 +33,17 @@ struct ClassifierMetrics: Sendable {
         Counter(label: Self.prefix + "decisions_total", dimensions: [("decision", decision)], factory: factory).increment()
     }
 
+    /// How a decision was taken: `basis` is `conversation` (a follow-up decided with its earlier turns) or
+    /// `session` (a session's pin); decisions on the last turn alone are not counted here.
+    func countDecisionBasis(_ basis: String) {
+        Counter(label: Self.prefix + "decisions_by_basis_total", dimensions: [("basis", basis)], factory: factory).increment()
+    }
+
+    /// Session pins held by this replica now.
+    func recordSessionPins(_ count: Int) {
+        Gauge(label: Self.prefix + "session_pins", factory: factory).record(count)
+    }
+
     func countBlocked(reason: String) {
         Counter(label: Self.prefix + "blocked_total", dimensions: [("reason", reason)], factory: factory).increment()
     }
@@ -77,7 +88,7 @@ struct ClassifierMetrics: Sendable {
     static let names = [
         "request_duration_seconds", "stage_duration_seconds", "decisions_total", "blocked_total",
         "cache_hits_total", "cache_misses_total", "pass_through_total", "errors_total", "config_reloads_total",
-        "shadow_requests_total", "shadow_duration_seconds", "active_streams",
+        "shadow_requests_total", "shadow_duration_seconds", "active_streams", "decisions_by_basis_total", "session_pins",
     ].map { prefix + $0 }
 
     /// The closed set of error kinds.

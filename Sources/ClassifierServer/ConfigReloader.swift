@@ -87,6 +87,8 @@ final class ConfigReloader: Service {
         do {
             let config = try ClassifierConfigFile.decode(bytes, path: path)
             let pipeline = try build(config)
+            // Sessions keep their decisions across a reload (those the new config still has).
+            pipeline.inheritSessions(from: store.current?.pipeline)
             let installed = state.withLock { state -> Int? in
                 state.unloads == unloads ? store.install(pipeline, config: config) : nil
             }

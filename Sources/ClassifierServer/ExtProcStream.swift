@@ -17,9 +17,14 @@ struct ExtProcStream {
 
     private(set) var path: String?
     private(set) var contentType: String?
+    /// The request's headers for `when.headers` and session pinning; collected only when the route uses them.
+    private(set) var requestHeaders: [String: String] = [:]
     private(set) var cacheToken: CacheToken?
     private(set) var responseStatus: Int?
     private var classified = false
+    /// Set on the request headers when the request cannot be ours; its body, if Envoy sends it anyway (an
+    /// Envoy that ignores mode_override), passes through uncounted.
+    private var notOurs = false
 
     init(snapshot: PipelineStore.Snapshot, options: ExtProcOptions, shadow: ShadowMirror?, metrics: ClassifierMetrics,
          logger: Logger) {
@@ -59,12 +64,17 @@ struct ExtProcStream {
         case .requestHeaders(let headers):
             path = headers.headers.value(of: ":path")
             contentType = headers.headers.value(of: "content-type")
-            response = .passThrough(phase)
+            response = .passThrough(phase, modeOverride: requestModes(method: headers.headers.value(of: ":method")))
+            if !notOurs, snapshot.pipeline.readsHeaders { requestHeaders = headers.headers.requestHeaders }
         case .requestBody(let body):
             response = requestBody(body.body)
         case .responseHeaders(let headers):
             responseStatus = headers.headers.value(of: ":status").flatMap { Int($0) }
-            response = .passThrough(phase)
+            // The body is wanted only to fill the cache: a 200 JSON answer to a request that got a token.
+            let cacheable = cacheToken != nil
+                && snapshot.pipeline.cachesResponse(status: responseStatus, contentType: headers.headers.value(of: "content-type"))
+            if !cacheable { cacheToken = nil }
+            response = .passThrough(phase, modeOverride: cacheable ? ExtProcModes.responseBodyForCache : ExtProcModes.responseUnseen)
         case .responseBody(let body):
             if let token = cacheToken, body.endOfStream {
                 snapshot.pipeline.recordResponse(token, status: responseStatus ?? 200, body: [UInt8](body.body))
@@ -80,7 +90,7 @@ struct ExtProcStream {
     private mutating func requestBody(_ data: Data) -> Envoy_Service_ExtProc_V3_ProcessingResponse {
         // Only the first body message is classified: in BUFFERED mode it is the whole body. A later chunk
         // (STREAMED mode) cannot be rewritten as a whole, so it passes through.
-        guard !classified else { return .passThrough(.requestBody) }
+        guard !classified, !notOurs else { return .passThrough(.requestBody) }
         classified = true
         let config = snapshot.config
         if data.count > options.maxBodyBytes {
@@ -92,12 +102,14 @@ struct ExtProcStream {
                              headers: [("content-type", "application/json")], details: "semroute_body_too_large")
         }
         let body = [UInt8](data)
-        switch snapshot.pipeline.processRequest(path: path ?? "", contentType: contentType, body: body) {
+        switch snapshot.pipeline.processRequest(path: path ?? "", contentType: contentType, body: body, headers: requestHeaders) {
         case .passThrough(let reason):
             metrics.countPassThrough(reason: reason.rawValue)
             return .passThrough(.requestBody)
         case .rewrite(let rewrite):
             metrics.countDecision(rewrite.decision)
+            if rewrite.basis != .lastTurn { metrics.countDecisionBasis(rewrite.basis.rawValue) }
+            if snapshot.config.session != nil { metrics.recordSessionPins(snapshot.pipeline.pinnedSessions) }
             record(rewrite.timings)
             if let token = rewrite.cacheToken {
                 metrics.countCache(hit: false)
@@ -128,6 +140,18 @@ struct ExtProcStream {
                 : .immediate(status: 503, body: Self.errorJSON(message: "the request could not be classified", code: "classifier_error"),
                              headers: [("content-type", "application/json")], details: "semroute_classifier_error")
         }
+    }
+
+    /// The processing mode for the rest of the request, from its headers: nothing more for a request that
+    /// cannot be ours; for ours, the body, and the response headers only when responses fill the cache.
+    private mutating func requestModes(method: String?) -> ExtProcModes.Mode {
+        let pipeline = snapshot.pipeline
+        if let reason = pipeline.passThroughBeforeBody(method: method, path: path ?? "", contentType: contentType) {
+            notOurs = true
+            metrics.countPassThrough(reason: reason.rawValue)
+            return ExtProcModes.notOurs
+        }
+        return pipeline.fillsCache ? ExtProcModes.oursWatchingResponse : ExtProcModes.ours
     }
 
     private func record(_ timings: StageTimings) {

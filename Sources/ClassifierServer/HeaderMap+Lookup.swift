@@ -1,4 +1,5 @@
 import Foundation
+import ClassifierCore
 
 extension Envoy_Config_Core_V3_HeaderMap {
     /// The value of the first header named `name` (lower-case, as Envoy sends keys). Envoy's ext_proc filter
@@ -7,6 +8,14 @@ extension Envoy_Config_Core_V3_HeaderMap {
         guard let header = headers.first(where: { $0.key == name }) else { return nil }
         if !header.rawValue.isEmpty { return String(decoding: header.rawValue, as: UTF8.self) }
         return header.value
+    }
+
+    /// Every header as `when.headers` conditions see them (lower-cased names, repeated ones joined by `,`;
+    /// pseudo-headers such as `:path` included, though no condition can name them).
+    var requestHeaders: [String: String] {
+        RequestHeaders.dictionary(headers.map { header in
+            (name: header.key, value: header.rawValue.isEmpty ? header.value : String(decoding: header.rawValue, as: UTF8.self))
+        })
     }
 }
 

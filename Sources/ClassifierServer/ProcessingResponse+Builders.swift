@@ -2,8 +2,9 @@ import Foundation
 
 /// The few ProcessingResponse shapes the classifier sends.
 extension Envoy_Service_ExtProc_V3_ProcessingResponse {
-    /// CONTINUE with no mutation, answering the phase Envoy just sent.
-    static func passThrough(_ phase: ExtProcPhase) -> Self {
+    /// CONTINUE with no mutation, answering the phase Envoy just sent; in an answer to headers, optionally
+    /// with the processing mode for the rest of this request (``ExtProcModes``).
+    static func passThrough(_ phase: ExtProcPhase, modeOverride: ExtProcModes.Mode? = nil) -> Self {
         var response = Self()
         let common = Envoy_Service_ExtProc_V3_CommonResponse()
         switch phase {
@@ -14,6 +15,7 @@ extension Envoy_Service_ExtProc_V3_ProcessingResponse {
         case .requestTrailers: response.requestTrailers = .init()
         case .responseTrailers: response.responseTrailers = .init()
         }
+        if let modeOverride { response.modeOverride = modeOverride }
         return response
     }
 

@@ -44,16 +44,24 @@ public final class Controller: Service, Sendable {
     /// A secondary source of reconcile requests.
     public struct Trigger: Sendable {
         let informer: Informer
-        let map: @Sendable (JSONValue) -> [ObjectKey]
+        let map: @Sendable (StoreChange) -> [ObjectKey]
 
         /// Objects owned (`ownerReferences`) by an object of the primary kind trigger their owner.
         public static func owns(_ informer: Informer) -> Trigger {
             Trigger(informer: informer, map: { _ in [] })
         }
 
-        /// Objects of this kind trigger the primary objects `map` returns (e.g. via a primary-store index).
+        /// Objects of this kind trigger the primary objects `map` returns (e.g. via a primary-store index); `map`
+        /// sees the object as it is now (its last state when deleted).
         public static func watches(_ informer: Informer, map: @escaping @Sendable (JSONValue) -> [ObjectKey]) -> Trigger {
-            Trigger(informer: informer, map: map)
+            Trigger(informer: informer, map: { map($0.object) })
+        }
+
+        /// Like ``watches(_:map:)``, with the whole change: an update also shows the object as it was, for a
+        /// mapping that depends on a field the update may have changed (what the object was related to before).
+        /// No predicate applies: every change is mapped, status-only ones included.
+        public static func watches(_ informer: Informer, mapChange: @escaping @Sendable (StoreChange) -> [ObjectKey]) -> Trigger {
+            Trigger(informer: informer, map: mapChange)
         }
     }
 
@@ -130,7 +138,7 @@ public final class Controller: Service, Sendable {
                 for (trigger, owned, changes) in triggers {
                     group.addTask { [queue] in
                         for await change in changes {
-                            for key in owned ? self.owners(of: change.object) : trigger.map(change.object) {
+                            for key in owned ? self.owners(of: change.object) : trigger.map(change) {
                                 queue.add(key)
                             }
                         }

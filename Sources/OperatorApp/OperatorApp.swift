@@ -32,12 +32,15 @@ public final class OperatorApp: Sendable {
         do {
             let election = settings.leaderElect ? LeaderElector.Configuration(
                 namespace: settings.leaseNamespace ?? config.namespace, name: settings.leaseName, identity: identity) : nil
-            let op = try await SemanticRouteOperator.make(client: client, configuration: .init(
+            var configuration = SemanticRouteOperator.Configuration(
                 namespaces: settings.namespaces,
                 renderer: Renderer.Options(classifierImage: settings.classifierImage,
-                                           classifierResources: settings.classifierResources),
+                                           classifierResources: settings.classifierResources,
+                                           aiGateway: settings.aiGatewayVersion ?? .v1_1),
                 concurrency: settings.concurrency, resyncPeriod: .seconds(settings.resyncSeconds),
-                drainTimeout: .seconds(settings.shutdownTimeoutSeconds), leaderElection: election), logger: logger)
+                drainTimeout: .seconds(settings.shutdownTimeoutSeconds), leaderElection: election)
+            configuration.detectAIGateway = settings.aiGatewayVersion == nil
+            let op = try await SemanticRouteOperator.make(client: client, configuration: configuration, logger: logger)
             let http = OperatorHTTPServer.applications(
                 healthAddress: settings.healthAddr, metricsAddress: settings.metricsAddr, registry: registry,
                 isReady: { op.isReady }, logger: logger, onServing: onServing)

@@ -21,6 +21,8 @@ public struct OperatorSettings: Sendable {
         public var classifierImage: String?
         public var classifierResources: String?
         public var concurrency: Int?
+        /// `auto`, `v1.1` or `v1.2` (nil: env SEMROUTE_AI_GATEWAY_VERSION, else `auto`).
+        public var aiGatewayVersion: String?
         public var resyncSeconds: Int = 600
         public var shutdownTimeoutSeconds: Int = 30
 
@@ -45,6 +47,8 @@ public struct OperatorSettings: Sendable {
     public var classifierImage: String
     public var classifierResources: ClassifierSpec.Resources
     public var concurrency: Int
+    /// The AI Gateway release to render for; nil: detect it from the installed AIGatewayRoute CRD at start.
+    public var aiGatewayVersion: AIGatewayVersion?
     public var resyncSeconds: Int
     public var shutdownTimeoutSeconds: Int
 
@@ -74,6 +78,14 @@ public struct OperatorSettings: Sendable {
             throw Invalid("SEMROUTE_CONCURRENCY \"\(concurrencyText)\": must be a number")
         }
         guard (1...64).contains(concurrency) else { throw Invalid("--concurrency \(concurrency): must be 1 to 64") }
+        let aiGateway = c.aiGatewayVersion ?? env["SEMROUTE_AI_GATEWAY_VERSION"] ?? "auto"
+        if aiGateway == "auto" {
+            aiGatewayVersion = nil
+        } else if let version = AIGatewayVersion(parsing: aiGateway) {
+            aiGatewayVersion = version
+        } else {
+            throw Invalid("--ai-gateway-version \"\(aiGateway)\": must be auto, \(AIGatewayVersion.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
         resyncSeconds = c.resyncSeconds
         guard resyncSeconds >= 10 else { throw Invalid("--resync-seconds \(resyncSeconds): must be at least 10") }
         shutdownTimeoutSeconds = c.shutdownTimeoutSeconds

@@ -1,6 +1,6 @@
 import KubeCore
 
-/// When a decision applies: every listed signal must hold. `anyOf`, `allOf` and `not` nest conditions
+/// When a decision applies: every listed signal (prompt signals and request headers) must hold. `anyOf`, `allOf` and `not` nest conditions
 /// (up to ``maxDepth`` levels, because CRD schemas cannot be recursive).
 public struct DecisionCondition: Sendable, Hashable, Codable {
     public struct Keywords: Sendable, Hashable, Codable {
@@ -31,6 +31,8 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
     public var domains: [String]?
     public var keywords: Keywords?
     public var examples: Examples?
+    /// Request-header tests; every entry must hold.
+    public var headers: [HeaderMatch]?
     public var anyOf: [DecisionCondition]?
     public var allOf: [DecisionCondition]?
     private var boxedNot: [DecisionCondition]?
@@ -41,15 +43,17 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case domains, keywords, examples, anyOf, allOf
+        case domains, keywords, examples, headers, anyOf, allOf
         case boxedNot = "not"
     }
 
     public init(domains: [String]? = nil, keywords: Keywords? = nil, examples: Examples? = nil,
-                anyOf: [DecisionCondition]? = nil, allOf: [DecisionCondition]? = nil, not: DecisionCondition? = nil) {
+                anyOf: [DecisionCondition]? = nil, allOf: [DecisionCondition]? = nil, not: DecisionCondition? = nil,
+                headers: [HeaderMatch]? = nil) {
         self.domains = domains
         self.keywords = keywords
         self.examples = examples
+        self.headers = headers
         self.anyOf = anyOf
         self.allOf = allOf
         self.boxedNot = not.map { [$0] }
@@ -60,6 +64,7 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
         domains = try c.decodeIfPresent([String].self, forKey: .domains)
         keywords = try c.decodeIfPresent(Keywords.self, forKey: .keywords)
         examples = try c.decodeIfPresent(Examples.self, forKey: .examples)
+        headers = try c.decodeIfPresent([HeaderMatch].self, forKey: .headers)
         anyOf = try c.decodeIfPresent([DecisionCondition].self, forKey: .anyOf)
         allOf = try c.decodeIfPresent([DecisionCondition].self, forKey: .allOf)
         boxedNot = try c.decodeIfPresent(DecisionCondition.self, forKey: .boxedNot).map { [$0] }
@@ -70,6 +75,7 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
         try c.encodeIfPresent(domains, forKey: .domains)
         try c.encodeIfPresent(keywords, forKey: .keywords)
         try c.encodeIfPresent(examples, forKey: .examples)
+        try c.encodeIfPresent(headers, forKey: .headers)
         try c.encodeIfPresent(anyOf, forKey: .anyOf)
         try c.encodeIfPresent(allOf, forKey: .allOf)
         try c.encodeIfPresent(not, forKey: .boxedNot)
@@ -80,10 +86,10 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
 
     /// True when no signal and no nested condition is set.
     public var isEmpty: Bool {
-        domains == nil && keywords == nil && examples == nil && anyOf == nil && allOf == nil && not == nil
+        domains == nil && keywords == nil && examples == nil && headers == nil && anyOf == nil && allOf == nil && not == nil
     }
 
-    /// Whether this condition (or a nested one) needs the encoder (domains or example utterances).
+    /// Whether this condition (or a nested one) needs the encoder (domains or example utterances; headers never do).
     public var needsEmbedding: Bool {
         domains != nil || examples != nil || (anyOf ?? []).contains(where: \.needsEmbedding)
             || (allOf ?? []).contains(where: \.needsEmbedding) || (not?.needsEmbedding ?? false)
@@ -96,7 +102,7 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
     ]
 
     static func schema(depth: Int) -> JSONSchema {
-        var s = JSONSchema.object("A condition over the prompt's signals. Every listed signal must hold; `anyOf`, `allOf` and `not` nest further conditions.", [
+        var s = JSONSchema.object("A condition over the prompt's signals and the request's headers. Every listed signal must hold; `anyOf`, `allOf` and `not` nest further conditions.", [
             "domains": .array("Matches when the classifier's domain label is one of these.",
                               of: .string("A domain label.", enum: knownDomains), minItems: 1, maxItems: 14, listType: "set"),
             "keywords": .object("Matches on words in the user's messages.", [
@@ -111,6 +117,7 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
                 "utterances": .array("Example prompts for this decision.", of: .string("An example prompt.", minLength: 1, maxLength: 2048), minItems: 1, maxItems: 128),
                 "threshold": .number("The minimum cosine similarity, 0 to 1.", minimum: 0, maximum: 1, default: 0.7),
             ]),
+            "headers": HeaderMatch.listSchema,
         ])
         if depth > 0 {
             let nested = schema(depth: depth - 1)

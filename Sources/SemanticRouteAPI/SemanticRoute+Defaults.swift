@@ -52,6 +52,14 @@ extension SemanticRoute {
             cache.maxEntries = cache.maxEntries ?? 10000
             r.spec.cache = cache
         }
+        if var session = r.spec.session {
+            session.ttl = session.ttl ?? SessionPolicy.defaultTTL
+            session.maxSessions = session.maxSessions ?? SessionPolicy.defaultMaxSessions
+            r.spec.session = session
+        }
+        var conversation = r.spec.conversation ?? ConversationPolicy()
+        conversation.contextTurns = conversation.contextTurns ?? ConversationPolicy.defaultContextTurns
+        r.spec.conversation = conversation
         if var retry = r.spec.retry {
             retry.attempts = retry.attempts ?? 2
             retry.attemptsPerPriority = retry.attemptsPerPriority ?? 1

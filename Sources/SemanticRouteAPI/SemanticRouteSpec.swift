@@ -15,12 +15,15 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
     public var retry: RetryPolicy?
     public var timeouts: Timeouts?
     public var shadow: ShadowPolicy?
+    public var session: SessionPolicy?
+    public var conversation: ConversationPolicy?
     public var classifier: ClassifierSpec?
 
     public init(gatewayRef: GatewayReference, hostnames: [String]? = nil, model: String, aliases: [String]? = nil,
                 backends: [Backend], decisions: [Decision]? = nil, defaultTargets: [Target], safety: SafetyPolicy? = nil,
                 cache: CachePolicy? = nil, rateLimits: [TokenRateLimit]? = nil, retry: RetryPolicy? = nil,
-                timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, classifier: ClassifierSpec? = nil) {
+                timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, session: SessionPolicy? = nil,
+                conversation: ConversationPolicy? = nil, classifier: ClassifierSpec? = nil) {
         self.gatewayRef = gatewayRef
         self.hostnames = hostnames
         self.model = model
@@ -34,6 +37,8 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         self.retry = retry
         self.timeouts = timeouts
         self.shadow = shadow
+        self.session = session
+        self.conversation = conversation
         self.classifier = classifier
     }
 
@@ -65,6 +70,8 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
             "retry": RetryPolicy.schema,
             "timeouts": Timeouts.schema,
             "shadow": ShadowPolicy.schema,
+            "session": SessionPolicy.schema,
+            "conversation": ConversationPolicy.schema,
             "classifier": ClassifierSpec.schema,
         ])
         .rule("!has(self.decisions) || self.decisions.all(d, d.targets.all(t, self.backends.exists(b, b.name == t.backend)))",

@@ -81,6 +81,11 @@ public enum SemanticRouteValidator {
             }
         }
 
+        // Session pinning: a TTL of zero would pin nothing.
+        if let ttl = spec.session?.ttl, (ttl.milliseconds ?? 0) <= 0 {
+            errors.append(.invalid(path / "session" / "ttl", "\"\(ttl.text)\"", "must be a positive duration such as 30m"))
+        }
+
         // Rate limits.
         errors += duplicates((spec.rateLimits ?? []).map(\.name), at: path / "rateLimits", field: "name")
 
@@ -206,9 +211,33 @@ public enum SemanticRouteValidator {
         if let e = c.examples, e.utterances.isEmpty {
             errors.append(.required(p / "examples" / "utterances", "at least one utterance is required"))
         }
+        for (i, header) in (c.headers ?? []).enumerated() {
+            errors += validate(header, at: (p / "headers")[i])
+        }
         for (i, sub) in (c.anyOf ?? []).enumerated() { errors += validate(sub, at: (p / "anyOf")[i], depth: depth + 1) }
         for (i, sub) in (c.allOf ?? []).enumerated() { errors += validate(sub, at: (p / "allOf")[i], depth: depth + 1) }
         if let not = c.not { errors += validate(not, at: p / "not", depth: depth + 1) }
+        return errors
+    }
+
+    static func validate(_ header: DecisionCondition.HeaderMatch, at p: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        let kinds = header.setKinds
+        if kinds.count != 1 {
+            errors.append(.invalid(p, kinds.isEmpty ? "{name: \(header.name)}" : kinds.joined(separator: ", "),
+                                   "exactly one of exact, prefix, regex, present or absent must be set"))
+        }
+        if header.present == false {
+            errors.append(.invalid(p / "present", "false", "present takes only true (use absent: true instead of present: false)"))
+        }
+        if header.absent == false {
+            errors.append(.invalid(p / "absent", "false", "absent takes only true (use present: true instead of absent: false)"))
+        }
+        if let pattern = header.regex {
+            do { _ = try NSRegularExpression(pattern: pattern) } catch {
+                errors.append(.invalid(p / "regex", "\"\(pattern)\"", "not a valid regular expression"))
+            }
+        }
         return errors
     }
 

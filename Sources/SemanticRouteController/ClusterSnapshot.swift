@@ -9,6 +9,9 @@ public protocol ClusterSnapshot: Sendable {
     func routes() -> [JSONValue]
     /// The SemanticRoutes whose gatewayRef is `gateway` (`namespace/name`).
     func routes(onGateway gateway: String) -> [JSONValue]
+    /// The SemanticRoutes (not being deleted) that claim a model name on a Gateway: `value` is a
+    /// ``ModelClaims/indexValue(gateway:name:)``.
+    func routes(claiming value: String) -> [JSONValue]
     /// A managed object (one that carries `app.kubernetes.io/managed-by: semroute`) from the owned-kind stores.
     func managed(_ key: ObjectRef) -> JSONValue?
     /// The managed objects labelled for one route (`semroute.io/route: <routeLabel>`), every owned kind.
@@ -28,5 +31,9 @@ public protocol ClusterSnapshot: Sendable {
 extension ClusterSnapshot {
     public func routes(onGateway gateway: String) -> [JSONValue] {
         routes().filter { SharedPolicyPlanner.gateway(of: $0) == gateway }
+    }
+
+    public func routes(claiming value: String) -> [JSONValue] {
+        routes().filter { ModelClaims($0)?.indexValues.contains(value) == true }
     }
 }

@@ -13,6 +13,9 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     // Accepted
     case valid = "Valid"
     case invalid = "Invalid"
+    /// An older route on the same Gateway claims one of this route's model names (see ``ModelConflict``). Also
+    /// the reason of every other condition of such a route: it renders nothing.
+    case modelConflict = "ModelConflict"
     // ResolvedRefs
     case resolvedRefs = "ResolvedRefs"
     case gatewayNotFound = "GatewayNotFound"

@@ -74,6 +74,13 @@ public struct RouteReconciler: Sendable {
             route = decoded
         }
 
+        // Claims: an older route on the same Gateway that claims one of this route's model names wins; this one
+        // then renders nothing and prunes what it applied before.
+        if let conflict = modelConflict(raw) {
+            return try await yieldModelNames(raw, to: conflict, route: route, facts: facts, routeLabel: routeLabel,
+                                             previous: previous, logger: logger)
+        }
+
         // Render, with the applied-hash annotation each object is compared by.
         let planner = ApplyPlanner(routeLabel: routeLabel)
         let prepared = planner.prepared(renderer.render(route))
@@ -83,10 +90,7 @@ public struct RouteReconciler: Sendable {
 
         // References: what the spec names but does not own (Gateway, Secrets, Services).
         let references = RouteReference.all(of: route)
-        let missing = ReferenceResolver(servedKinds: snapshot.servedReferenceKinds(),
-                                        watchedNamespaces: watchedNamespaces) { kind, ns, name in
-            snapshot.referenced(kind, namespace: ns, name: name)
-        }.missing(references)
+        let missing = missing(references)
 
         // Apply: only what differs from the stores.
         let applied = await apply(prepared, planner: planner, gateway: references[0], raw: raw, logger: logger)
@@ -102,6 +106,13 @@ public struct RouteReconciler: Sendable {
                          previous: previous, failures: failures)
         guard failures.isEmpty else { throw ReconcileError(failures) }
         return .awaitChange
+    }
+
+    /// The references that do not resolve in the stores.
+    func missing(_ references: [RouteReference]) -> [MissingReference] {
+        ReferenceResolver(servedKinds: snapshot.servedReferenceKinds(), watchedNamespaces: watchedNamespaces) { kind, ns, name in
+            snapshot.referenced(kind, namespace: ns, name: name)
+        }.missing(references)
     }
 
     func emit(_ raw: JSONValue, _ type: RouteEvent.EventType, reason: String, action: String, note: String) async {

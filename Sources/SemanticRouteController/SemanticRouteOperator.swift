@@ -18,6 +18,9 @@ public final class SemanticRouteOperator: Sendable {
         public var resyncPeriod: Duration
         public var drainTimeout: Duration
         public var leaderElection: LeaderElector.Configuration?
+        /// Set `renderer.aiGateway` from the installed AIGatewayRoute CRD in ``SemanticRouteOperator/make(client:configuration:clock:logger:)``
+        /// (at start, as the served kinds are: restart the operator after upgrading AI Gateway).
+        public var detectAIGateway = true
 
         public init(namespaces: [String] = [], renderer: Renderer.Options = Renderer.Options(), concurrency: Int = 4,
                     resyncPeriod: Duration = .seconds(600), drainTimeout: Duration = .seconds(30),
@@ -84,8 +87,30 @@ public final class SemanticRouteOperator: Sendable {
             logger.warning("the cluster does not serve some kinds semroute uses; routes report it in status",
                            metadata: ["kinds": "\(unserved.map(\.description).joined(separator: ","))"])
         }
+        var configuration = configuration
+        if configuration.detectAIGateway {
+            configuration.renderer.aiGateway = await detectAIGateway(client: client, logger: logger)
+        }
         return SemanticRouteOperator(client: client, configuration: configuration, unserved: unserved, clock: clock,
                                      logger: logger)
+    }
+
+    /// The AI Gateway release the installed AIGatewayRoute CRD belongs to (``AIGatewayVersion/detect(aiGatewayRouteCRD:)``);
+    /// v1.1 (nothing newer is rendered) when the CRD is missing or the operator may not read it.
+    static func detectAIGateway(client: KubeClient, logger: Logger) async -> AIGatewayVersion {
+        do {
+            let crd = try await client.get(.customResourceDefinitions, name: AIGatewayVersion.aiGatewayRouteCRDName)
+            let version = AIGatewayVersion.detect(aiGatewayRouteCRD: crd)
+            logger.info("rendering for the AI Gateway release of the installed AIGatewayRoute CRD",
+                        metadata: ["aigateway.version": "\(version)"])
+            return version
+        } catch KubeError.notFound {
+            return .v1_1
+        } catch {
+            logger.warning("cannot read the AIGatewayRoute CRD; rendering for AI Gateway v1.1 (grant get on customresourcedefinitions/\(AIGatewayVersion.aiGatewayRouteCRDName), as the Helm chart does)",
+                           metadata: ["error": "\(error)"])
+            return .v1_1
+        }
     }
 
     init(client: KubeClient, configuration: Configuration, unserved: [APIResource], clock: RuntimeClock, logger: Logger) {
@@ -180,6 +205,9 @@ public final class SemanticRouteOperator: Sendable {
             }
             return .watches(i, map: byLabel)
         }
+        // Routes that claim the same model name on one Gateway decide each other's acceptance: a change of one
+        // (spec, deletion or status) re-reconciles the others (ModelConflict).
+        triggers.append(.watches(routes, mapChange: { RouteIndexes.contenders(of: $0, in: routeStore) }))
         triggers.append(.watches(secrets, map: byIndex(RouteIndexes.secret)))
         if let gateways { triggers.append(.watches(gateways, map: byIndex(RouteIndexes.gateway))) }
 

@@ -43,10 +43,13 @@ public enum StatusEvaluator {
     typealias Computed = (ConditionType, Condition.Status, ConditionReason, String)
 
     static func accepted(_ inputs: StatusInputs) -> Computed {
-        guard !inputs.specErrors.isEmpty else {
-            return (.accepted, .true, .valid, "the spec is valid")
+        if !inputs.specErrors.isEmpty {
+            return (.accepted, .false, .invalid, inputs.specErrors.lines.joined(separator: "; "))
         }
-        return (.accepted, .false, .invalid, inputs.specErrors.lines.joined(separator: "; "))
+        if let conflict = inputs.conflict {
+            return (.accepted, .false, .modelConflict, conflict.message)
+        }
+        return (.accepted, .true, .valid, "the spec is valid")
     }
 
     static func resolvedRefs(_ inputs: StatusInputs) -> Computed {
@@ -63,6 +66,10 @@ public enum StatusEvaluator {
         guard inputs.specErrors.isEmpty else {
             return (.programmed, .unknown, .specInvalid,
                     "nothing was applied for generation \(inputs.generation) because the spec is invalid; objects applied for an earlier generation are left as they were")
+        }
+        if let conflict = inputs.conflict {
+            return (.programmed, .false, .modelConflict,
+                    "nothing is applied while \(conflict.winners.map(\.route).joined(separator: ", ")) holds \(conflict.names.joined(separator: ", ")); objects this route applied before are pruned")
         }
         var rejected: [String] = [], failed: [String] = [], conflicts: [String] = [], notAccepted: [String] = [], notes: [String] = []
         for key in inputs.desired {
@@ -87,6 +94,9 @@ public enum StatusEvaluator {
     }
 
     static func classifierAvailable(_ inputs: StatusInputs) -> Computed {
+        if inputs.conflict != nil {
+            return (.classifierAvailable, .false, .modelConflict, "no classifier runs while the route conflicts")
+        }
         guard let deployment = inputs.deployment else {
             return (.classifierAvailable, .false, .deploymentNotFound,
                     "the classifier Deployment \(inputs.deploymentName) does not exist yet")
@@ -115,7 +125,7 @@ public enum StatusEvaluator {
             return (.ready, .true, .ready, "the route is serving")
         }
         let reason: ConditionReason = switch first.0 {
-        case .accepted: .specInvalid
+        case .accepted: first.2 == .modelConflict ? .modelConflict : .specInvalid
         case .resolvedRefs: .refsNotResolved
         case .programmed: .notProgrammed
         case .classifierAvailable, .ready: .classifierUnavailable

@@ -12,6 +12,9 @@ public struct StatusInputs: Sendable {
     /// `spec.decisions` / `spec.backends` counts of a valid spec.
     public var decisions: Int?
     public var backends: Int?
+    /// An older route on the same Gateway holds some of this route's model names: it is not accepted and
+    /// renders nothing (``desired`` is empty).
+    public var conflict: ModelConflict?
     /// References that do not resolve.
     public var missing: [MissingReference]
     /// The rendered objects, in apply order, and what happened to each.
@@ -25,13 +28,14 @@ public struct StatusInputs: Sendable {
     public var deploymentName: String
 
     public init(generation: Int64, namespace: String, specErrors: [FieldError] = [], decisions: Int? = nil, backends: Int? = nil,
-                missing: [MissingReference] = [], desired: [ObjectRef] = [], outcomes: [ObjectRef: ApplyOutcome] = [:],
+                conflict: ModelConflict? = nil, missing: [MissingReference] = [], desired: [ObjectRef] = [], outcomes: [ObjectRef: ApplyOutcome] = [:],
                 upstream: [ObjectRef: UpstreamAcceptance] = [:], deployment: JSONValue? = nil, deploymentName: String) {
         self.generation = generation
         self.namespace = namespace
         self.specErrors = specErrors
         self.decisions = decisions
         self.backends = backends
+        self.conflict = conflict
         self.missing = missing
         self.desired = desired
         self.outcomes = outcomes

@@ -18,6 +18,8 @@ struct StoreSnapshot: ClusterSnapshot {
 
     func routes(onGateway gateway: String) -> [JSONValue] { routeStore.byIndex(RouteIndexes.gateway, gateway) }
 
+    func routes(claiming value: String) -> [JSONValue] { routeStore.byIndex(RouteIndexes.modelClaim, value) }
+
     func managed(_ key: ObjectRef) -> JSONValue? {
         guard let store = owned[Self.kindKey(group: key.group, kind: key.kind)],
               let object = store.get(namespace: key.namespace, name: key.name),

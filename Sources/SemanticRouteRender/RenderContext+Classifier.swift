@@ -152,9 +152,16 @@ extension RenderContext {
             shadow = ClassifierConfig.Shadow(url: "\(scheme)://\(loc.host)\(port)\(prefix)/chat/completions",
                                              model: b.model, percent: s.percent)
         }
+        let session = spec.session.map { s in
+            ClassifierConfig.Session(header: s.header.lowercased(), ttlSeconds: s.ttl?.seconds ?? 1800,
+                                     maxSessions: s.maxSessions ?? SessionPolicy.defaultMaxSessions)
+        }
+        let conversation = ClassifierConfig.Conversation(
+            contextTurns: spec.conversation?.contextTurns ?? ConversationPolicy.defaultContextTurns)
         return ClassifierConfig(
             route: "\(route.namespace)/\(route.name)", models: [spec.model] + (spec.aliases ?? []), decisions: rules,
             defaultAlias: names.alias("default"), safety: safety, cache: cache, shadow: shadow,
+            session: session, conversation: conversation,
             failOpen: spec.classifier?.failOpen ?? true)
     }
 
@@ -166,6 +173,10 @@ extension RenderContext {
                                           caseSensitive: k.caseSensitive ?? false, wordBoundary: k.wordBoundary ?? true)
             },
             examples: c.examples.map { ClassifierConfig.Examples(utterances: $0.utterances, threshold: $0.threshold ?? 0.7) },
-            anyOf: c.anyOf?.map(condition), allOf: c.allOf?.map(condition), not: c.not.map(condition))
+            anyOf: c.anyOf?.map(condition), allOf: c.allOf?.map(condition), not: c.not.map(condition),
+            headers: c.headers?.map { h in
+                ClassifierConfig.HeaderMatch(name: h.name, exact: h.exact, prefix: h.prefix, regex: h.regex, present: h.present,
+                                             absent: h.absent)
+            })
     }
 }

@@ -8,13 +8,22 @@ extension RenderContext {
     static let usageMetadataNamespace = "io.envoy.ai_gateway"
 
     func aiGatewayRoute() -> DesiredObject {
+        // On AI Gateway v1.2 the aliases only the classifier writes are hidden from `/v1/models`, so clients list
+        // the virtual model and its aliases. The default alias gets a rule of its own for that when there is
+        // room (an AIGatewayRoute holds 15 rules); with 14 decisions it shares the default rule and stays listed.
+        let hide = options.aiGateway.hidesRulesFromModels
         var rules: [JSONValue] = orderedDecisions.map { d in
-            rule(name: d.name, models: [names.alias(d.name)], targets: d.targets)
+            rule(name: d.name, models: [names.alias(d.name)], targets: d.targets, hidden: hide)
         }
         // The default rule also takes the virtual model itself, so a request the classifier let through
         // unclassified (failOpen) still reaches the default targets.
-        let defaultModels = [names.alias("default"), spec.model] + (spec.aliases ?? [])
-        rules.append(rule(name: "default", models: defaultModels, targets: spec.defaultTargets))
+        let publicModels = [spec.model] + (spec.aliases ?? [])
+        if hide, rules.count < SemanticRouteSpec.maxDecisions {
+            rules.append(rule(name: "default", models: publicModels, targets: spec.defaultTargets))
+            rules.append(rule(name: Self.defaultAliasRule, models: [names.alias("default")], targets: spec.defaultTargets, hidden: true))
+        } else {
+            rules.append(rule(name: "default", models: [names.alias("default")] + publicModels, targets: spec.defaultTargets))
+        }
 
         var parent = JSONObject([
             ("group", "gateway.networking.k8s.io"), ("kind", "Gateway"),
@@ -34,7 +43,10 @@ extension RenderContext {
                       labels: [(RouteLabels.componentKey, "route")], spec: .object(routeSpec))
     }
 
-    private func rule(name: String, models: [String], targets: [Target]) -> JSONValue {
+    /// The rule of the default alias when it has its own (AI Gateway v1.2): a dotted name no decision can take.
+    static let defaultAliasRule = "default.alias"
+
+    private func rule(name: String, models: [String], targets: [Target], hidden: Bool = false) -> JSONValue {
         var rule = JSONObject([("name", .string(name))])
         rule["matches"] = .array(models.map { model in
             ["headers": [["type": "Exact", "name": .string(Self.modelHeader), "value": .string(model)]]]
@@ -48,6 +60,7 @@ extension RenderContext {
         })
         if let request = spec.timeouts?.request { rule["timeouts"] = ["request": .string(request.text)] }
         if let idle = spec.timeouts?.streamIdle { rule["streamIdleTimeout"] = .string(idle.text) }
+        if hidden { rule["excludeFromModelsEndpoint"] = true }
         return .object(rule)
     }
 
@@ -99,26 +112,34 @@ extension RenderContext {
     }
 
     /// Inserts the classifier's ext_proc filter first in the listener's HTTP filters (ahead of AI Gateway's
-    /// own ext_proc, which reads `model` from the body) and adds the gRPC cluster that reaches it.
+    /// own ext_proc, which reads `model` from the body), disabled there, and enables it on the routes of this
+    /// route's AIGatewayRoute only (per-route config, matched on the request as it arrives: for a chat request
+    /// that is AI Gateway's catch-all rule of that HTTPRoute), so other routes on the Gateway never reach the
+    /// classifier; adds the gRPC cluster that reaches it. The xDS shape is in docs/classifier.md, "Where the
+    /// filter runs".
     func envoyPatchPolicy() -> DesiredObject {
         let classifier = spec.classifier ?? ClassifierSpec()
         let timeout = Self.protoDuration(classifier.timeout ?? ClassifierSpec.defaultTimeout)
-        let cacheOn = spec.cache?.enabled ?? false
         let filterName = names.patchPolicy
         let filter: JSONValue = [
             "name": .string(filterName),
+            "disabled": true,
             "typed_config": [
                 "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
                 "grpc_service": ["envoy_grpc": ["cluster_name": .string(filterName)], "timeout": .string(timeout)],
                 "failure_mode_allow": .bool(classifier.failOpen ?? true),
                 "message_timeout": .string(timeout),
+                // The classifier answers the request headers with a mode_override for the rest of the request:
+                // no body for a request that is not a chat completion, the response headers only on a route
+                // with the semantic cache, the response body only for a cacheable answer. This base is what
+                // a request of ours needs on a route without the cache (docs/classifier.md, "Phases").
                 "allow_mode_override": true,
                 "processing_mode": [
                     "request_header_mode": "SEND",
                     "request_body_mode": "BUFFERED",
                     "request_trailer_mode": "SKIP",
-                    "response_header_mode": cacheOn ? "SEND" : "SKIP",
-                    "response_body_mode": cacheOn ? "BUFFERED" : "NONE",
+                    "response_header_mode": "SKIP",
+                    "response_body_mode": "NONE",
                     "response_trailer_mode": "SKIP",
                 ],
             ],
@@ -150,6 +171,19 @@ extension RenderContext {
                     "type": "type.googleapis.com/envoy.config.listener.v3.Listener",
                     "name": .string(names.envoyListener),
                     "operation": ["op": "add", "path": "/default_filter_chain/filters/0/typed_config/http_filters/0", "value": filter],
+                ],
+                [
+                    "type": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+                    "name": .string(names.envoyRouteConfiguration),
+                    "operation": [
+                        "op": "add",
+                        "jsonPath": .string("..routes[?match(@.name, '\(names.envoyRoutesPattern)')]"),
+                        "path": .string("typed_per_filter_config/\(filterName)"),
+                        "value": [
+                            "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute",
+                            "overrides": [:],
+                        ],
+                    ],
                 ],
                 [
                     "type": "type.googleapis.com/envoy.config.cluster.v3.Cluster",

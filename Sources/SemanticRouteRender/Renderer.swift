@@ -13,16 +13,20 @@ public struct Renderer: Sendable {
         public var bufferLimit: String
         /// The classifier container's resources when the route sets none (`--classifier-resources`).
         public var classifierResources: ClassifierSpec.Resources
+        /// The AI Gateway release the objects target (``AIGatewayVersion``): v1.1 renders nothing v1.1 lacks.
+        public var aiGateway: AIGatewayVersion
 
         public static let defaultClassifierImage = "ghcr.io/semroute/semroute:0.1.0"
         public static let defaultClassifierResources = ClassifierSpec.Resources(
             requests: ["cpu": .string("100m"), "memory": .string("256Mi")])
 
         public init(classifierImage: String = Options.defaultClassifierImage, bufferLimit: String = "50Mi",
-                    classifierResources: ClassifierSpec.Resources = Options.defaultClassifierResources) {
+                    classifierResources: ClassifierSpec.Resources = Options.defaultClassifierResources,
+                    aiGateway: AIGatewayVersion = .v1_1) {
             self.classifierImage = classifierImage
             self.bufferLimit = bufferLimit
             self.classifierResources = classifierResources
+            self.aiGateway = aiGateway
         }
     }
 

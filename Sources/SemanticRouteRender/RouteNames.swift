@@ -32,9 +32,23 @@ public struct RouteNames: Sendable {
     /// Envoy Gateway's xDS listener name for the Gateway listener.
     public var envoyListener: String { "\(gatewayNamespace)/\(gatewayName)/\(listener)" }
     public var classifierHost: String { "\(classifier).\(namespace).svc.cluster.local" }
+    /// Envoy Gateway's RouteConfiguration for a plain-HTTP listener: named like the listener.
+    public var envoyRouteConfiguration: String { envoyListener }
+    /// Envoy Gateway's xDS names of the routes of the HTTPRoute AI Gateway generates from our AIGatewayRoute
+    /// (`httproute/<ns>/<name>/rule/<i>/match/<j>/<host>`; the last rule is AI Gateway's `route-not-found`
+    /// catch-all, which is the route a request matches before AI Gateway has read its model), as an I-Regexp
+    /// for an RFC 9535 `match()` (a full match). A `.` in a name is written `[.]`: no backslashes to escape.
+    public var envoyRoutesPattern: String {
+        func literal(_ s: String) -> String { s.map { $0 == "." ? "[.]" : String($0) }.joined() }
+        return "httproute/\(literal(namespace))/\(literal(aiGatewayRoute))/rule/[0-9]+/match/[0-9]+/.+"
+    }
 
     /// The model alias for a decision (`<route>.<decision>`); `default` for the default targets.
-    public func alias(_ decision: String) -> String { "\(route).\(decision)" }
+    public func alias(_ decision: String) -> String { Self.alias(route: route, decision: decision) }
+    /// The same, from the route's name alone (the operator reads it from routes whose spec it does not decode).
+    public static func alias(route: String, decision: String) -> String { "\(route).\(decision)" }
+    /// The decision name of the default targets' alias (`<route>.default`).
+    public static let defaultDecision = "default"
 
     /// The value of ``RouteLabels/routeKey`` on this route's objects.
     public var routeLabel: String { RouteLabels.routeValue(namespace: namespace, name: route) }

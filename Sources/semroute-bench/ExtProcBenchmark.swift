@@ -90,6 +90,19 @@ struct ExtProcBenchmark: AsyncParsableCommand {
                     print(String(format: "tokens %3d  ext_proc p50 %7.3f ms  p99 %7.3f ms | pipeline alone p50 %7.3f ms  p99 %7.3f ms | overhead p50 %6.3f ms  p99 %6.3f ms  (%d streams)",
                                  length, p50, p99, d50, d99, p50 - d50, p99 - d99, iterations))
                 }
+                // A request that is not ours (another path on the same listener): one headers round trip, whose
+                // answer's mode_override keeps its body (and response) away from the classifier.
+                for _ in 0..<warmup { _ = try await Self.notOursStream(processor) }
+                var notOurs: [Double] = []
+                for _ in 0..<iterations {
+                    let start = ContinuousClock.now
+                    guard try await Self.notOursStream(processor) else { throw ValidationError("no mode_override for a request that is not ours") }
+                    notOurs.append(Measure.seconds(ContinuousClock.now - start) * 1000)
+                }
+                notOurs.sort()
+                print(String(format: "not ours (POST /api/v1/upload): request headers only  p50 %7.3f ms  p99 %7.3f ms  (%d streams)",
+                             Measure.quantile(notOurs, 0.5), Measure.quantile(notOurs, 0.99), iterations))
+
                 let text = try EncoderBenchmark.text(tokens: 32, tokenizer: encoder.tokenizer)
                 let body = Array(try JSONSerialization.data(withJSONObject: ["model": "MoM", "messages": [["role": "user", "content": text]]]))
                 let start = ContinuousClock.now
@@ -114,11 +127,32 @@ struct ExtProcBenchmark: AsyncParsableCommand {
         }
     }
 
+    /// One Envoy stream for a request that is not ours: request headers, wait for the answer; true when the
+    /// answer's mode_override tells Envoy not to send the body.
+    static func notOursStream(_ processor: Envoy_Service_ExtProc_V3_ExternalProcessor.Client<HTTP2ClientTransport.Posix>) async throws -> Bool {
+        var headers = Envoy_Service_ExtProc_V3_ProcessingRequest()
+        headers.requestHeaders.headers.headers = [(":method", "POST"), (":path", "/api/v1/upload"), ("content-type", "application/octet-stream")].map {
+            var header = Envoy_Config_Core_V3_HeaderValue()
+            header.key = $0.0
+            header.rawValue = Data($0.1.utf8)
+            return header
+        }
+        let message = headers
+        return try await processor.process(requestProducer: { writer in
+            try await writer.write(message)
+        }, onResponse: { response in
+            var answers = response.messages.makeAsyncIterator()
+            let answer = try await answers.next()
+            while try await answers.next() != nil {}
+            return answer?.hasModeOverride == true && answer?.modeOverride.requestBodyMode == Envoy_Extensions_Filters_Http_ExtProc_V3_ProcessingMode.BodySendMode.none
+        })
+    }
+
     /// One Envoy stream: request headers, wait, request body, wait for the rewrite; returns the new model.
     static func stream(_ processor: Envoy_Service_ExtProc_V3_ExternalProcessor.Client<HTTP2ClientTransport.Posix>,
                        body: [UInt8]) async throws -> String {
         var headers = Envoy_Service_ExtProc_V3_ProcessingRequest()
-        headers.requestHeaders.headers.headers = [(":path", "/v1/chat/completions"), ("content-type", "application/json")].map {
+        headers.requestHeaders.headers.headers = [(":method", "POST"), (":path", "/v1/chat/completions"), ("content-type", "application/json")].map {
             var header = Envoy_Config_Core_V3_HeaderValue()
             header.key = $0.0
             header.rawValue = Data($0.1.utf8)

@@ -61,6 +61,13 @@ struct OperatorBenchmark: AsyncParsableCommand {
         func route(_ i: Int) -> JSONValue {
             var t = template
             t["metadata"] = ["name": .string("r\(i)"), "namespace": "llm"]
+            // A model name of its own per route: routes claiming the same name on one Gateway conflict (only the
+            // oldest would be accepted).
+            if case .object(var spec)? = t["spec"] {
+                spec["model"] = .string("MoM-r\(i)")
+                spec["aliases"] = nil
+                t["spec"] = .object(spec)
+            }
             return .object(t)
         }
 

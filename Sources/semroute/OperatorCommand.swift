@@ -46,6 +46,9 @@ struct OperatorCommand: AsyncParsableCommand {
     @Option(help: "SemanticRoutes reconciled at the same time, 1 to 64 (env SEMROUTE_CONCURRENCY). (default: 4)")
     var concurrency: Int?
 
+    @Option(help: "The Envoy AI Gateway release to render for: auto (read the installed AIGatewayRoute CRD at start), v1.1 or v1.2 (env SEMROUTE_AI_GATEWAY_VERSION). (default: auto)")
+    var aiGatewayVersion: String?
+
     @Option(help: "Seconds between full resyncs (a safety net; changes are seen through watches).")
     var resyncSeconds: Int = 600
 
@@ -95,6 +98,7 @@ struct OperatorCommand: AsyncParsableCommand {
         f.classifierImage = classifierImage
         f.classifierResources = classifierResources
         f.concurrency = concurrency
+        f.aiGatewayVersion = aiGatewayVersion
         f.resyncSeconds = resyncSeconds
         f.shutdownTimeoutSeconds = shutdownTimeoutSeconds
         return f

@@ -23,13 +23,20 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "The classifier image used when a route names none (pinned tag or digest).")
     var classifierImage: String = Renderer.Options.defaultClassifierImage
 
+    @Option(help: "The Envoy AI Gateway release to render for, v1.1 or v1.2 (the operator detects it from the installed AIGatewayRoute CRD). v1.2 hides the per-decision model aliases from /v1/models.")
+    var aiGatewayVersion: String = AIGatewayVersion.v1_1.rawValue
+
     func run() throws {
         let routes = try ValidateCommand.load(filename)
         if let why = ImageReference.unpinnedReason(classifierImage) {
             StandardError.write("--classifier-image: \"\(classifierImage)\" \(why)")
             throw ExitCode.validationFailure
         }
-        let renderer = Renderer(options: .init(classifierImage: classifierImage))
+        guard let target = AIGatewayVersion(parsing: aiGatewayVersion) else {
+            StandardError.write("--ai-gateway-version: \"\(aiGatewayVersion)\" is not a supported release (one of \(AIGatewayVersion.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ExitCode.validationFailure
+        }
+        let renderer = Renderer(options: .init(classifierImage: classifierImage, aiGateway: target))
         let objects = routes.flatMap { renderer.render($0) }.map(\.body)
         switch output {
         case .yaml: print(YAMLWriter.documents(objects), terminator: "")

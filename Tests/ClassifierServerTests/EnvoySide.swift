@@ -49,6 +49,36 @@ struct EnvoySide {
         })
     }
 
+    /// One HTTP request's stream driven step by step: `body` sends a message and gets its answer, deciding
+    /// what to send next from the answers (as ``EnvoyFilterModel`` does with mode overrides).
+    func conversation<T: Sendable>(
+        _ body: @escaping @Sendable (_ send: (ProcessingRequest) async throws -> ProcessingResponse) async throws -> T
+    ) async throws -> T {
+        let (requests, sink) = AsyncStream.makeStream(of: ProcessingRequest.self)
+        let processor = Envoy_Service_ExtProc_V3_ExternalProcessor.Client(wrapping: client)
+        return try await processor.process(options: Self.callOptions, requestProducer: { writer in
+            for await message in requests { try await writer.write(message) }
+        }, onResponse: { response in
+            var iterator = response.messages.makeAsyncIterator()
+            let result: T
+            do {
+                result = try await body { message in
+                    sink.yield(message)
+                    guard let answer = try await iterator.next() else {
+                        throw RPCError(code: .internalError, message: "the stream ended without an answer to \(message)")
+                    }
+                    return answer
+                }
+            } catch {
+                sink.finish()
+                throw error
+            }
+            sink.finish()
+            while try await iterator.next() != nil {}
+            return result
+        })
+    }
+
     /// Sends raw bytes as one message of the Process method: what a peer sending a non-ProcessingRequest
     /// looks like to the server. Returns the error the stream ended with, if any.
     func sendRaw(_ bytes: [UInt8]) async -> (any Error)? {
@@ -76,11 +106,11 @@ struct EnvoySide {
 
 /// Builders for the messages Envoy sends.
 enum Envoy {
-    static func requestHeaders(path: String = "/v1/chat/completions", contentType: String? = "application/json",
-                               endOfStream: Bool = false) -> ProcessingRequest {
+    static func requestHeaders(method: String = "POST", path: String = "/v1/chat/completions",
+                               contentType: String? = "application/json", endOfStream: Bool = false) -> ProcessingRequest {
         var message = ProcessingRequest()
         var headers = Envoy_Service_ExtProc_V3_HttpHeaders()
-        var pairs = [(":method", "POST"), (":path", path), (":authority", "llm.example.com")]
+        var pairs = [(":method", method), (":path", path), (":authority", "llm.example.com")]
         if let contentType { pairs.append(("content-type", contentType)) }
         headers.headers.headers = pairs.map { name, value in
             var header = Envoy_Config_Core_V3_HeaderValue()
@@ -102,21 +132,26 @@ enum Envoy {
 
     static func requestBody(json: String) -> ProcessingRequest { requestBody(Array(json.utf8)) }
 
-    static func responseHeaders(status: Int = 200) -> ProcessingRequest {
+    static func responseHeaders(status: Int = 200, contentType: String? = nil) -> ProcessingRequest {
         var message = ProcessingRequest()
-        var header = Envoy_Config_Core_V3_HeaderValue()
-        header.key = ":status"
-        header.rawValue = Data(String(status).utf8)
-        message.responseHeaders.headers.headers = [header]
+        let pairs = [(":status", String(status))] + (contentType.map { [("content-type", $0)] } ?? [])
+        message.responseHeaders.headers.headers = pairs.map { name, value in
+            var header = Envoy_Config_Core_V3_HeaderValue()
+            header.key = name
+            header.rawValue = Data(value.utf8)
+            return header
+        }
         return message
     }
 
-    static func responseBody(json: String) -> ProcessingRequest {
+    static func responseBody(_ body: [UInt8]) -> ProcessingRequest {
         var message = ProcessingRequest()
-        message.responseBody.body = Data(json.utf8)
+        message.responseBody.body = Data(body)
         message.responseBody.endOfStream = true
         return message
     }
+
+    static func responseBody(json: String) -> ProcessingRequest { responseBody(Array(json.utf8)) }
 
     static func chat(model: String, _ text: String) -> String {
         let object: [String: Any] = ["model": model, "messages": [["role": "user", "content": text]]]

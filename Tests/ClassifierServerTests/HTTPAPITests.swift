@@ -40,6 +40,37 @@ struct HTTPAPITests {
         }
     }
 
+    @Test("POST /v1/classify says what ext_proc does with the same body: rewrite ours, block, pass through another model or none, and why")
+    func classifyMatchesExtProc() async throws {
+        try await ClassifierServerHarness.with(config: TestConfigs.keywordRoute()) { harness in
+            let cases: [(body: String, action: String, reason: String?)] = [
+                (Envoy.chat(model: "MoM", "Compute the integral of e^x"), "rewrite", nil),
+                (Envoy.chat(model: "gpt-4o", "Compute the integral of e^x"), "passThrough", "other_model"),
+                (#"{"messages":[{"role":"user","content":"Compute the integral of e^x"}]}"#, "passThrough", "no_model"),
+                (Envoy.chat(model: "MoM", "card 4111 1111 1111 1111: the integral"), "block", nil),
+            ]
+            try await EnvoySide.with(port: harness.ports.grpc) { envoy in
+                for c in cases {
+                    let (status, body) = try await post("http://127.0.0.1:\(harness.ports.http)/v1/classify", c.body)
+                    #expect(status == 200)
+                    let report = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+                    let preview = report["extProc"] as? [String: Any]
+                    #expect(preview?["action"] as? String == c.action, "\(body)")
+                    #expect(preview?["reason"] as? String == c.reason, "\(body)")
+                    #expect((preview?["detail"] as? String)?.isEmpty == false)
+                    // ext_proc, on the same body, does what the preview says.
+                    let answers = try await envoy.exchange([Envoy.requestHeaders(), Envoy.requestBody(json: c.body)])
+                    switch c.action {
+                    case "rewrite": #expect(answers.last?.newBodyJSON?["model"] as? String == report["alias"] as? String)
+                    case "block":
+                        if case .immediateResponse? = answers.last?.response {} else { Issue.record("ext_proc did not block: \(answers)") }
+                    default: #expect(answers.last?.isPlainContinue == true, "ext_proc touched \(c.body)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("POST /v1/classify rejects bad JSON and a non-object body with 400 and a clear message")
     func classifyBadInput() async throws {
         try await ClassifierServerHarness.with(config: TestConfigs.keywordRoute()) { harness in

@@ -45,4 +45,22 @@ struct PythonClientTests {
             #expect(result.output.contains("all scenarios passed"), "\(result.output)")
         }
     }
+
+    @Test("the phases Envoy sends, played by the Python client from the rendered filter: cache off and on",
+          .enabled(if: PythonClient.available,
+                   "python3 with grpcio and envoy-data-plane not found: python3 -m pip install grpcio==1.85.3 envoy-data-plane==2.2.0"),
+          arguments: [("keyword-only.yaml", "SELECT with GROUP BY in postgres", "off"),
+                      ("cache.yaml", "Why was I charged twice this month?", "on")])
+    func pythonPhases(sample: String, prompt: String, cache: String) async throws {
+        let route = try ExtProcPhaseTests.RenderedRoute(sample: sample, edit: ExtProcPhaseTests.blockCreditCards)
+        try await ClassifierServerHarness.with(config: route.config, encoder: cache == "on" ? HashedWordsEncoder() : nil) { harness in
+            let arguments = [PythonClient.script, "phases", "127.0.0.1:\(harness.ports.grpc)", route.filterJSON,
+                             route.config.models[0], prompt, cache]
+            let result = await withCheckedContinuation { continuation in
+                Thread.detachNewThread { continuation.resume(returning: PythonClient.run(arguments)) }
+            }
+            #expect(result.status == 0, "python client failed:\n\(result.output)")
+            #expect(result.output.contains("all scenarios passed"), "\(result.output)")
+        }
+    }
 }

@@ -66,6 +66,9 @@ struct OperatorRealServerTests {
             #expect(route[path: "metadata", "finalizers"]?.arrayValue?.isEmpty == false)
             let agr = try await s.admin.get(RenderedKinds.aiGatewayRoutes, namespace: s.fixtures.routeNamespace, name: "mom")
             #expect(agr[path: "metadata", "ownerReferences"]?.arrayValue?.first?["uid"] == route[path: "metadata", "uid"])
+            // The v1.1 AIGatewayRoute CRD has no excludeFromModelsEndpoint: the operator detected it and rendered none.
+            #expect(!(agr[path: "spec", "rules"]?.arrayValue ?? []).contains { $0["excludeFromModelsEndpoint"] != nil })
+            #expect((agr[path: "spec", "rules"]?.arrayValue ?? []).map { $0["name"]?.stringValue ?? "" } == ["math", "default"])
             // No failed write: every object the operator rendered passed the real server's schemas and CEL rules.
             let failed = try Self.failedWrites()
             #expect(failed.isEmpty, "\(failed)")
@@ -122,6 +125,44 @@ struct OperatorRealServerTests {
                 .setting(["metadata", "namespace"], .string(s.fixtures.routeNamespace))
             try await RealServerFixtures.create(s.admin, secret)
             try await Self.waitForCondition(s, "Ready", "True")
+        }
+    }
+
+    @Test("a second route with the same model on the same Gateway is Accepted=False ModelConflict naming the first and renders nothing; deleting the first makes it Ready without a resync")
+    func modelConflict() async throws {
+        try await Scenario.run("conflict") { s in
+            let ns = s.fixtures.routeNamespace
+            _ = try await OperatorRun.start(in: s)
+            try await Self.waitForCondition(s, "Ready", "True")
+            try await RealServerFixtures.create(s.admin, try s.fixtures.route().setting(["metadata", "name"], "mom-b"))
+            func condition(_ type: String) async throws -> JSONValue? {
+                Self.condition(try await s.admin.get(ManagedKinds.semanticRoutes, namespace: ns, name: "mom-b"), type)
+            }
+            try await OperatorRun.until("mom-b to report ModelConflict") {
+                try await condition("Accepted")?["reason"]?.stringValue == "ModelConflict"
+            }
+            let accepted = try #require(try await condition("Accepted"))
+            #expect(accepted["status"] == "False")
+            #expect(accepted["message"]?.stringValue?.contains("\(ns)/mom") == true, "\(accepted)")
+            #expect(try await condition("Ready")?["reason"] == "ModelConflict")
+            let events = APIResource(group: "", version: "v1", plural: "events", kind: "Event", namespaced: true)
+            let reasons = try await s.admin.list(events, namespace: ns).items
+                .filter { $0[path: "involvedObject", "name"]?.stringValue == "mom-b" }
+                .map { "\($0["type"]?.stringValue ?? "") \($0["reason"]?.stringValue ?? "")" }
+            #expect(reasons.contains("Warning ModelConflict"), "\(reasons)")
+            for (resource, namespace, name) in [(RenderedKinds.aiGatewayRoutes, ns, "mom-b"), (.deployments, ns, "mom-b-classifier"),
+                                                (RenderedKinds.envoyPatchPolicies, s.fixtures.gatewayNamespace, "semroute-\(ns)-mom-b")] {
+                await #expect(throws: KubeError.self, "\(resource.kind) \(name) is not rendered") {
+                    try await s.admin.get(resource, namespace: namespace, name: name)
+                }
+            }
+
+            // The winner goes: the loser is reconciled by the route-change trigger (the resync is 10 minutes away).
+            try await s.admin.delete(ManagedKinds.semanticRoutes, namespace: ns, name: "mom")
+            try await OperatorRun.until("mom-b to be Ready") {
+                try await condition("Ready")?["status"]?.stringValue == "True"
+            }
+            _ = try await s.admin.get(RenderedKinds.aiGatewayRoutes, namespace: ns, name: "mom-b")
         }
     }
 
@@ -183,6 +224,14 @@ struct OperatorRealServerV12Tests {
             #expect(OperatorRealServerTests.condition(route, "Programmed")?["status"]?.stringValue == "True")
             let failed = try OperatorRealServerTests.failedWrites()
             #expect(failed.isEmpty, "\(failed)")
+            // The operator read the v1.2 AIGatewayRoute CRD and hid the classifier-only aliases from /v1/models: the
+            // server kept the field (a v1.1 schema would have pruned it).
+            let aigr = try await s.admin.get(RenderedKinds.aiGatewayRoutes, namespace: s.fixtures.routeNamespace, name: "mom")
+            let rules = aigr[path: "spec", "rules"]?.arrayValue ?? []
+            let hidden = rules.filter { $0["excludeFromModelsEndpoint"]?.boolValue == true }.compactMap { $0["name"]?.stringValue }
+            #expect(hidden == ["math", "default.alias"], "hidden rules: \(hidden)")
+            let listed = rules.first { $0["name"]?.stringValue == "default" }
+            #expect(listed?["excludeFromModelsEndpoint"] == nil, "the virtual model's rule stays listed")
         }
     }
 }

@@ -61,7 +61,7 @@ struct RealServerFixtures {
                                        object)
     }
 
-    /// The shipped ClusterRole (`manifests/rbac/cluster_role.yaml`), bound to the `semroute-operator` user, and the
+    /// The shipped ClusterRoles (`manifests/rbac/cluster_role.yaml`, `crd_reader_role.yaml`), bound to the `semroute-operator` user, and the
     /// leader-election Role in `leaseNamespace` (created if missing). Idempotent: suites call it once, tests may again.
     static func grantOperatorRBAC(_ admin: KubeClient, leaseNamespace: String = "semroute-system") async throws {
         let rbac = "rbac.authorization.k8s.io"
@@ -76,6 +76,12 @@ struct RealServerFixtures {
         _ = try await admin.apply(clusterRoles, name: "semroute", role, options: apply)
         _ = try await admin.apply(clusterRoleBindings, name: "semroute", [
             "roleRef": ["apiGroup": .string(rbac), "kind": "ClusterRole", "name": "semroute"], "subjects": user,
+        ], options: apply)
+        // The one-CRD reader (`--ai-gateway-version=auto`): the operator reads the AIGatewayRoute CRD at start.
+        let reader = try documents("manifests/rbac/crd_reader_role.yaml")[0]
+        _ = try await admin.apply(clusterRoles, name: "semroute-crd-reader", reader, options: apply)
+        _ = try await admin.apply(clusterRoleBindings, name: "semroute-crd-reader", [
+            "roleRef": ["apiGroup": .string(rbac), "kind": "ClusterRole", "name": "semroute-crd-reader"], "subjects": user,
         ], options: apply)
         _ = try await admin.apply(.namespaces, name: leaseNamespace, [:], options: apply)
         let election = try documents("manifests/rbac/leader_election_role.yaml")[0]

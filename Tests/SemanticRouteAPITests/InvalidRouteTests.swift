@@ -124,6 +124,23 @@ struct InvalidRouteTests {
         Case(name: "service port out of range", path: "spec.backends[0].endpoint.service.port", kind: .invalid,
              edit: set("spec.backends[0].endpoint.service.port", 70000)),
         Case(name: "priority of the wrong type", path: "spec.decisions[0].priority", kind: .typeInvalid, edit: set("spec.decisions[0].priority", "high")),
+        Case(name: "header match with two kinds", path: "spec.decisions[0].when.headers[0]", kind: .invalid,
+             edit: set("spec.decisions[0].when.headers", [["name": "x-tier", "exact": "premium", "prefix": "pre"]])),
+        Case(name: "header match with no kind", path: "spec.decisions[0].when.headers[0]", kind: .invalid,
+             edit: set("spec.decisions[0].when.headers", [["name": "x-tier"]])),
+        Case(name: "header present: false", path: "spec.decisions[0].when.headers[0].present", kind: .invalid,
+             edit: set("spec.decisions[0].when.headers", [["name": "x-tier", "present": false]])),
+        Case(name: "header regex that does not compile", path: "spec.decisions[0].when.headers[0].regex", kind: .invalid,
+             edit: set("spec.decisions[0].when.headers", [["name": "x-tier", "regex": "(["]])),
+        Case(name: "header name with a space", path: "spec.decisions[0].when.headers[0].name", kind: .invalid,
+             edit: set("spec.decisions[0].when.headers", [["name": "x tier", "exact": "premium"]])),
+        Case(name: "pseudo-header name", path: "spec.decisions[0].when.headers[0].name", kind: .invalid,
+             edit: set("spec.decisions[0].when.headers", [["name": ":path", "prefix": "/v1"]])),
+        Case(name: "header without a name", path: "spec.decisions[0].when.headers[0].name", kind: .required,
+             edit: set("spec.decisions[0].when.headers", [["exact": "premium"]])),
+        Case(name: "empty headers list", path: "spec.decisions[0].when.headers", kind: nil, edit: set("spec.decisions[0].when.headers", [])),
+        Case(name: "misspelled header match kind", path: "spec.decisions[0].when.headers[0].exactly", kind: .unknownField,
+             edit: set("spec.decisions[0].when.headers", [["name": "x-tier", "exactly": "premium"]])),
     ]
 
     @Test("the base route is valid")
@@ -148,6 +165,21 @@ struct InvalidRouteTests {
         #expect(match != nil, "\(c.name): expected \(c.path) \(c.kind.map { "\($0)" } ?? ""), got: \(failure.errors.lines)")
         // Every line reads `path: why`, the path first.
         for line in failure.errors.lines { #expect(!line.hasPrefix(":") && line.contains(": ")) }
+    }
+
+    @Test("a header decision decodes, and a header entry with two match kinds is reported with a message naming the kinds")
+    func headerDecision() throws {
+        var json = try YAMLReader.document(Self.base)
+        let headers: JSONValue = [["name": "X-Tier", "exact": "premium"], ["name": "x-batch", "absent": true]]
+        json = JSONValue.setting(json, FieldPath("spec.decisions[0].when.headers").components[...], headers)
+        let route = try SemanticRouteDecoder.decode(json).get()
+        #expect(route.spec.decisions?[0].when.headers == [.init(name: "X-Tier", exact: "premium"), .init(name: "x-batch", absent: true)])
+        #expect(route.spec.decisions?[0].when.needsEmbedding == false)
+
+        json = JSONValue.setting(json, FieldPath("spec.decisions[0].when.headers[1]").components[...], ["name": "x-batch", "absent": true, "regex": "1"])
+        #expect(SemanticRouteDecoder.decode(json).failureErrors.lines == [
+            #"spec.decisions[0].when.headers[1]: Invalid value: regex, absent: exactly one of exact, prefix, regex, present or absent must be set"#,
+        ])
     }
 
     @Test("the unknown-backend message names the known backends")

@@ -58,6 +58,13 @@ protocol ReconcileBackend: Sendable {
     func settle() async throws
     /// One reconcile of llm/mom.
     @discardableResult func reconcile() async throws -> ReconcileAction
+    /// One reconcile of another route in llm (scenarios with several routes).
+    @discardableResult func reconcile(route name: String) async throws -> ReconcileAction
+    /// Another route in llm, and deleting it.
+    func route(named name: String) async throws -> JSONValue?
+    func deleteRoute(named name: String) async throws
+    /// The Events recorded on route llm/`name`, as `Type Reason` (the fake: since the last ``settle()``; KubeLocal: all).
+    func events(of name: String) async throws -> [String]
     /// Writes since the last ``settle()``, events excluded.
     var writes: [String] { get }
     /// Events recorded since the last ``settle()``.
@@ -133,6 +140,17 @@ struct FakeBackend: ReconcileBackend {
 
     func route() async throws -> JSONValue? { cluster.route(namespace: "llm", name: "mom") }
 
+    @discardableResult
+    func reconcile(route name: String) async throws -> ReconcileAction { try await reconciler.reconcile(namespace: "llm", name: name) }
+
+    func route(named name: String) async throws -> JSONValue? { cluster.route(namespace: "llm", name: name) }
+
+    func deleteRoute(named name: String) async throws { try cluster.delete(FakeCluster.routeKey("llm", name)) }
+
+    func events(of name: String) async throws -> [String] {
+        cluster.events.filter { $0.namespace == "llm" && $0.name == name }.map { "\($0.type.rawValue) \($0.reason)" }
+    }
+
     func get(_ resource: APIResource, _ namespace: String, _ name: String) async throws -> JSONValue? {
         cluster.object(ObjectRef(apiVersion: resource.apiVersion, kind: resource.kind, namespace: namespace, name: name))
     }
@@ -186,6 +204,21 @@ struct LocalBackend: ReconcileBackend {
     var eventCount: Int { h.eventWrites }
 
     func route() async throws -> JSONValue? { try await h.get(ManagedKinds.semanticRoutes, "llm", "mom") }
+
+    @discardableResult
+    func reconcile(route name: String) async throws -> ReconcileAction { try await h.reconcile(name) }
+
+    func route(named name: String) async throws -> JSONValue? { try await h.get(ManagedKinds.semanticRoutes, "llm", name) }
+
+    func deleteRoute(named name: String) async throws { try await h.client.delete(ManagedKinds.semanticRoutes, namespace: "llm", name: name) }
+
+    /// Read from the server (core v1 Events, as `kubectl describe` lists them); the request log holds no bodies.
+    func events(of name: String) async throws -> [String] {
+        let events = APIResource(group: "", version: "v1", plural: "events", kind: "Event", namespaced: true)
+        return try await h.client.list(events, namespace: "llm").items
+            .filter { $0[path: "involvedObject", "name"]?.stringValue == name }
+            .map { "\($0["type"]?.stringValue ?? "") \($0["reason"]?.stringValue ?? "")" }
+    }
 
     func get(_ resource: APIResource, _ namespace: String, _ name: String) async throws -> JSONValue? {
         try await h.get(resource, namespace, name)

@@ -35,9 +35,14 @@ enum Fixtures {
         return r
     }
 
-    static func render(_ sample: String) throws -> [DesiredObject] {
-        try routes(sample).flatMap { Renderer().render(stored($0)) }
+    static func render(_ sample: String, aiGateway: AIGatewayVersion = .v1_1) throws -> [DesiredObject] {
+        let renderer = Renderer(options: .init(aiGateway: aiGateway))
+        return try routes(sample).flatMap { renderer.render(stored($0)) }
     }
+
+    /// The AI Gateway v1.2.0, Envoy Gateway v1.9 and Gateway API v1.6 CRDs, when present.
+    static let upstreamV12Directory = URL(fileURLWithPath: UpstreamCRDs.directory(.v1_2) ?? "/nonexistent/upstream-crds-v1.2")
+    static let upstreamV12: CustomResourceDefinitionSet? = try? CustomResourceDefinitionSet.load(directory: upstreamV12Directory.path)
 
     /// The real Envoy AI Gateway v1.1.0, Envoy Gateway v1.8.1 and Gateway API v1.5.1 CRDs.
     static let upstream: CustomResourceDefinitionSet? = try? CustomResourceDefinitionSet.load(directory: upstreamDirectory.path)

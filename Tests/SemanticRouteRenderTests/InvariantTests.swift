@@ -177,7 +177,11 @@ struct InvariantTests {
         #expect(patches[0]["name"] == "envoy-gateway-system/ai-gateway/http")
         #expect(patches[0]["operation"]?["path"] == "/default_filter_chain/filters/0/typed_config/http_filters/0")
         #expect(patches[0]["operation"]?["value"]?["typed_config"]?["failure_mode_allow"] == true)
-        let address = patches[1]["operation"]?["value"]?["load_assignment"]?["endpoints"]?.arrayValue?.first?["lb_endpoints"]?
+        #expect(patches[0]["operation"]?["value"]?["disabled"] == true, "off on the listener, enabled per route")
+        let routes = try #require(patches.first { $0["type"] == "type.googleapis.com/envoy.config.route.v3.RouteConfiguration" })
+        #expect(routes["operation"]?["path"] == "typed_per_filter_config/semroute-llm-mom")
+        let cluster = try #require(patches.first { $0["type"] == "type.googleapis.com/envoy.config.cluster.v3.Cluster" })
+        let address = cluster["operation"]?["value"]?["load_assignment"]?["endpoints"]?.arrayValue?.first?["lb_endpoints"]?
             .arrayValue?.first?["endpoint"]?["address"]?["socket_address"]
         #expect(address?["address"] == "mom-classifier.llm.svc.cluster.local" && address?["port_value"] == 50051)
     }

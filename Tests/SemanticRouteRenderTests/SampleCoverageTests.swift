@@ -45,4 +45,14 @@ struct SampleCoverageTests {
         #expect(Self.specs.contains { ($0.decisions ?? []).count == SemanticRouteSpec.maxDecisions })
         #expect(Self.specs.contains { ($0.decisions ?? []).contains { $0.when.anyOf != nil || $0.when.allOf != nil || $0.when.not != nil } })
     }
+
+    @Test("a sample decides on request headers with every match kind, alone, with keywords and nested")
+    func headerDecisions() {
+        func all(_ c: DecisionCondition) -> [DecisionCondition] { [c] + (c.anyOf ?? []).flatMap(all) + (c.allOf ?? []).flatMap(all) + (c.not.map(all) ?? []) }
+        let conditions = Self.specs.flatMap { ($0.decisions ?? []).flatMap { all($0.when) } }
+        let kinds = Set(conditions.flatMap { ($0.headers ?? []).flatMap(\.setKinds) })
+        #expect(kinds == Set(DecisionCondition.HeaderMatch.kinds))
+        #expect(conditions.contains { $0.headers != nil && $0.keywords != nil })
+        #expect(Self.specs.contains { ($0.decisions ?? []).contains { $0.when.anyOf?.contains { $0.headers != nil } ?? false } })
+    }
 }

@@ -5,7 +5,7 @@ import yaml
 from helmrender import CHART, ROOT, helm, render
 from rbac import Authorizer
 from .support import (
-    APPLY, NS, OPERATOR, READ, RENDERED_KINDS, Skip, args_of, container, default, describe, expect,
+    APPLY, CRD_READER_GRANTS, NS, OPERATOR, READ, RENDERED_KINDS, Skip, args_of, container, default, describe, expect,
     expect_render_fails, expected_grants, flag, grants, kustomized, lease_grants, req, test,
 )
 
@@ -27,6 +27,8 @@ def _():
         ('v1', 'ServiceAccount', 'semroute', NS),
         ('rbac.authorization.k8s.io/v1', 'ClusterRole', 'semroute', ''),
         ('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'semroute', ''),
+        ('rbac.authorization.k8s.io/v1', 'ClusterRole', 'semroute-crd-reader', ''),
+        ('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'semroute-crd-reader', ''),
         ('rbac.authorization.k8s.io/v1', 'Role', 'semroute-leader-election', NS),
         ('rbac.authorization.k8s.io/v1', 'RoleBinding', 'semroute-leader-election', NS),
         ('v1', 'Service', 'semroute-metrics', NS),
@@ -122,10 +124,16 @@ def _():
     expect(r.one('Deployment')['spec']['strategy'] == {'type': 'Recreate'}, f'{r.one("Deployment")["spec"]}')
 
 
-@test('namespaced mode grants Roles in each watched namespace, no ClusterRole, and passes one --namespace each')
+@test('namespaced mode grants Roles in each watched namespace, no ClusterRole but the one-CRD reader, and passes one --namespace each')
 def _():
     r = render({'watchNamespaces': ['team-a', 'envoy-gateway-system']})
-    expect(not r.find('ClusterRole') and not r.find('ClusterRoleBinding'), 'a ClusterRole in namespaced mode')
+    cluster_roles = r.find('ClusterRole')
+    expect([c['metadata']['name'] for c in cluster_roles] == ['semroute-crd-reader'], f'ClusterRoles in namespaced mode: {cluster_roles}')
+    expect(grants(cluster_roles[0]) == CRD_READER_GRANTS, f'the CRD reader grants {describe(grants(cluster_roles[0]))}')
+    pinned = render({'watchNamespaces': ['team-a'], 'operator': {'aiGatewayVersion': 'v1.2'}})
+    expect(not pinned.find('ClusterRole') and not pinned.find('ClusterRoleBinding'),
+           'a ClusterRole in namespaced mode with the AI Gateway release pinned')
+    expect(flag(args_of(pinned), 'ai-gateway-version') == ['v1.2'], f'{args_of(pinned)}')
     for ns in ('team-a', 'envoy-gateway-system'):
         role = r.one('Role', 'semroute', ns)
         got = grants(role)
@@ -190,7 +198,8 @@ def _():
     expect({g[2] for g in grants(view)} == READ and {g[0] for g in grants(view) | grants(edit)} == {'semroute.io'}, 'view is read-only')
     expect(('semroute.io', 'semanticroutes', 'create', '') in grants(edit) and
            ('semroute.io', 'semanticroutes/scale', 'update', '') in grants(edit), 'edit cannot create or scale')
-    expect(len(r.find('ClusterRoleBinding')) == 1, 'the user roles are bound')
+    bound = sorted(b['metadata']['name'] for b in r.find('ClusterRoleBinding'))
+    expect(bound == ['semroute', 'semroute-crd-reader'], f'the user roles are bound: {bound}')
     auth = Authorizer(r.objects)
     expect(not auth.allowed(req('create', 'semanticroutes', 'semroute.io', 'llm'), OPERATOR), 'the operator gained create')
     expect(not render().find('ClusterRole', 'semroute-edit'), 'user roles rendered by default')
@@ -240,7 +249,7 @@ def _():
             expect('metrics' in ports, f'{sample.name}: classifier has no metrics port: {ports}')
     unknown = kinds - RENDERED_KINDS.keys()
     expect(not unknown, f'render produces kinds this test does not know (add them to RBAC): {sorted(unknown)}')
-    granted = grants(default().one('ClusterRole'))
+    granted = grants(default().one('ClusterRole', 'semroute'))
     for kind in kinds:
         group, resource = RENDERED_KINDS[kind]
         missing = {v for v in APPLY if (group, resource, v, '') not in granted}
@@ -292,8 +301,9 @@ def _():
     docs = [d for d in yaml.safe_load_all(out.stdout) if d]
     expect(docs[0]['kind'] == 'CustomResourceDefinition' and 'status' not in docs[0]
            and 'uid' not in docs[0]['metadata'], 'the CRD does not come first, clean')
-    expect(sorted(d['kind'] for d in docs[1:]) == sorted(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role',
-                                                          'RoleBinding', 'Service', 'Deployment']), f'{[d["kind"] for d in docs]}')
+    expect(sorted(d['kind'] for d in docs[1:]) == sorted(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRole',
+                                                          'ClusterRoleBinding', 'Role', 'RoleBinding', 'Service', 'Deployment']),
+           f'{[d["kind"] for d in docs]}')
     expect([d for d in docs if d['kind'] == 'Deployment'][0]['spec']['replicas'] == 2, '--set-json ignored')
     bad = subprocess.run([sys.executable, str(ROOT / 'hack/helm-template.py'), '--set-json', '{"image": {"tag": "latest"}}'],
                          capture_output=True, text=True)

@@ -18,11 +18,13 @@ def _():
 @test('the kustomize RBAC equals the chart\'s default RBAC')
 def _():
     k, h = by_key(kustomized()), by_key(default().objects)
-    for kind, name, ns in [('ClusterRole', 'semroute', ''), ('Role', 'semroute-leader-election', NS)]:
+    for kind, name, ns in [('ClusterRole', 'semroute', ''), ('ClusterRole', 'semroute-crd-reader', ''),
+                           ('Role', 'semroute-leader-election', NS)]:
         expect(grants(k[(kind, name, ns)]) == grants(h[(kind, name, ns)]),
                f'{kind} {name}: kustomize only {describe(grants(k[(kind, name, ns)]) - grants(h[(kind, name, ns)]))}, '
                f'chart only {describe(grants(h[(kind, name, ns)]) - grants(k[(kind, name, ns)]))}')
-    for kind, name, ns in [('ClusterRoleBinding', 'semroute', ''), ('RoleBinding', 'semroute-leader-election', NS)]:
+    for kind, name, ns in [('ClusterRoleBinding', 'semroute', ''), ('ClusterRoleBinding', 'semroute-crd-reader', ''),
+                           ('RoleBinding', 'semroute-leader-election', NS)]:
         for field in ('roleRef', 'subjects'):
             expect(k[(kind, name, ns)][field] == h[(kind, name, ns)][field], f'{kind} {name} {field} differ')
 

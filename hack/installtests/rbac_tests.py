@@ -51,7 +51,7 @@ def _():
 @test('in namespaced mode the operator may act only inside its watched namespaces')
 def _():
     auth = Authorizer(render({'watchNamespaces': ['llm', 'envoy-gateway-system']}).objects)
-    inside = [r for r in OPERATOR_REQUESTS if r.resource and r.resource != 'leases']
+    inside = [r for r in OPERATOR_REQUESTS if r.resource and r.resource not in ('leases', 'customresourcedefinitions')]
     for request in inside:
         scoped = Request(**{**request.__dict__, 'namespace': request.namespace or 'llm'})
         expect(auth.allowed(scoped, OPERATOR), f'denied inside a watched namespace: {scoped}')
@@ -60,6 +60,8 @@ def _():
         outside = Request(**{**request.__dict__, 'namespace': 'team-z'})
         expect(not auth.allowed(outside, OPERATOR), f'allowed outside the watched namespaces: {outside}')
     expect(auth.allowed(req('update', 'leases', 'coordination.k8s.io', NS, 'semroute-leader'), OPERATOR), 'lease')
+    crd = req('get', 'customresourcedefinitions', 'apiextensions.k8s.io', None, 'aigatewayroutes.aigateway.envoyproxy.io')
+    expect(auth.allowed(crd, OPERATOR), 'the AIGatewayRoute CRD cannot be read in namespaced mode')
 
 
 @test('`semroute operator --help` knows every flag the chart passes (SEMROUTE_BIN)')

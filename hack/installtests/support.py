@@ -84,6 +84,10 @@ def grants(role):
     return out
 
 
+# The ClusterRole that lets the operator read the installed AIGatewayRoute CRD (--ai-gateway-version=auto).
+CRD_READER_GRANTS = {('apiextensions.k8s.io', 'customresourcedefinitions', 'get', 'aigatewayroutes.aigateway.envoyproxy.io')}
+
+
 def expected_grants():
     return {(g, r, v, '') for (g, r), verbs in EXPECTED_RULES.items() for v in verbs}
 
@@ -154,6 +158,7 @@ OPERATOR_REQUESTS = [
     req('create', 'leases', 'coordination.k8s.io', NS),
     req('update', 'leases', 'coordination.k8s.io', NS, 'semroute-leader'),
     Request(verb='get', path='/apis'), Request(verb='get', path='/api/v1'), Request(verb='get', path='/version'),
+    req('get', 'customresourcedefinitions', 'apiextensions.k8s.io', None, 'aigatewayroutes.aigateway.envoyproxy.io'),
 ] + [req(verb, resource, group, *target)
      for (group, resource) in [k for k, v in EXPECTED_RULES.items() if v == APPLY]
      for verb, target in [('list', ()), ('watch', ()), ('get', ('llm', 'mom')), ('patch', ('llm', 'mom')),
@@ -168,6 +173,8 @@ FORBIDDEN_REQUESTS = [
     req('update', 'semanticroutes', 'semroute.io', 'llm', 'mom'),
     req('patch', 'semanticroutes', 'semroute.io', 'llm', 'mom', 'scale'),
     req('patch', 'customresourcedefinitions', 'apiextensions.k8s.io', None, 'semanticroutes.semroute.io'),
+    req('get', 'customresourcedefinitions', 'apiextensions.k8s.io', None, 'secrets-operator.example.com'),
+    req('list', 'customresourcedefinitions', 'apiextensions.k8s.io'),
     req('update', 'deployments', 'apps', 'llm', 'mom-classifier'),  # SSA is a PATCH; PUT would clobber others' fields
     req('deletecollection', 'configmaps', '', 'llm'),
     req('patch', 'gateways', 'gateway.networking.k8s.io', 'envoy-gateway-system', 'eg'),

@@ -1,6 +1,6 @@
 /// A subset of Envoy's envoy/service/ext_proc/v3/external_processor.proto: the messages the classifier reads
 /// and writes. Package, service, message names and field numbers are Envoy's, so this is Envoy's wire format.
-/// Everything left out (metadata_context, attributes, protocol_config, mode_override, dynamic_metadata,
+/// Everything left out (metadata_context, attributes, protocol_config, dynamic_metadata,
 /// streamed body responses, ...) arrives as unknown fields, which protobuf keeps and ignores.
 
 // DO NOT EDIT.

@@ -10,7 +10,7 @@
 
 /// A subset of Envoy's envoy/service/ext_proc/v3/external_processor.proto: the messages the classifier reads
 /// and writes. Package, service, message names and field numbers are Envoy's, so this is Envoy's wire format.
-/// Everything left out (metadata_context, attributes, protocol_config, mode_override, dynamic_metadata,
+/// Everything left out (metadata_context, attributes, protocol_config, dynamic_metadata,
 /// streamed body responses, ...) arrives as unknown fields, which protobuf keeps and ignores.
 
 #if canImport(FoundationEssentials)
@@ -166,6 +166,18 @@ public nonisolated struct Envoy_Service_ExtProc_V3_ProcessingResponse: Sendable 
     set {response = .immediateResponse(newValue)}
   }
 
+  /// Changes, for this request only, which phases Envoy sends next. Envoy honours it only in an answer to a
+  /// headers message (request or response) and only when the filter has allow_mode_override; it replaces the
+  /// whole mode, so every field the classifier means must be set.
+  public var modeOverride: Envoy_Extensions_Filters_Http_ExtProc_V3_ProcessingMode {
+    get {_modeOverride ?? Envoy_Extensions_Filters_Http_ExtProc_V3_ProcessingMode()}
+    set {_modeOverride = newValue}
+  }
+  /// Returns true if `modeOverride` has been explicitly set.
+  public var hasModeOverride: Bool {self._modeOverride != nil}
+  /// Clears the value of `modeOverride`. Subsequent reads from it will return its default value.
+  public mutating func clearModeOverride() {self._modeOverride = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Response: Equatable, Sendable {
@@ -180,6 +192,8 @@ public nonisolated struct Envoy_Service_ExtProc_V3_ProcessingResponse: Sendable 
   }
 
   public init() {}
+
+  fileprivate var _modeOverride: Envoy_Extensions_Filters_Http_ExtProc_V3_ProcessingMode? = nil
 }
 
 public nonisolated struct Envoy_Service_ExtProc_V3_HttpHeaders: Sendable {
@@ -638,7 +652,7 @@ nonisolated extension Envoy_Service_ExtProc_V3_ProcessingRequest: SwiftProtobuf.
 
 nonisolated extension Envoy_Service_ExtProc_V3_ProcessingResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ProcessingResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_headers\0\u{3}response_headers\0\u{3}request_body\0\u{3}response_body\0\u{3}request_trailers\0\u{3}response_trailers\0\u{3}immediate_response\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_headers\0\u{3}response_headers\0\u{3}request_body\0\u{3}response_body\0\u{3}request_trailers\0\u{3}response_trailers\0\u{3}immediate_response\0\u{4}\u{2}mode_override\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -737,6 +751,7 @@ nonisolated extension Envoy_Service_ExtProc_V3_ProcessingResponse: SwiftProtobuf
           self.response = .immediateResponse(v)
         }
       }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._modeOverride) }()
       default: break
       }
     }
@@ -778,11 +793,15 @@ nonisolated extension Envoy_Service_ExtProc_V3_ProcessingResponse: SwiftProtobuf
     }()
     case nil: break
     }
+    try { if let v = self._modeOverride {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Service_ExtProc_V3_ProcessingResponse, rhs: Envoy_Service_ExtProc_V3_ProcessingResponse) -> Bool {
     if lhs.response != rhs.response {return false}
+    if lhs._modeOverride != rhs._modeOverride {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
