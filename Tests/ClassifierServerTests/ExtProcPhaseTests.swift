@@ -12,7 +12,7 @@ import SemrouteTestSupport
 /// `allow_mode_override` come from `semroute render` of a sample, the classifier runs the config rendered
 /// for that sample, and ``EnvoyFilterModel`` sends each phase only when Envoy would. Each case asserts the
 /// exact phases sent and the overrides that decided them (docs/classifier.md, "Phases").
-@Suite("ext_proc phases as Envoy runs the rendered filter", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("ext_proc phases as Envoy runs the rendered filter", .timeLimit(.minutes(10)), .uses(.cpu))
 struct ExtProcPhaseTests {
     /// One sample, rendered: the ext_proc filter Envoy would run and the classifier's config.
     struct RenderedRoute {

@@ -8,7 +8,7 @@ import SemrouteTestSupport
 
 /// `when.headers` end to end: the headers Envoy sends in `request_headers` decide the body's rewrite, and
 /// `/v1/classify` tests the headers of its own POST.
-@Suite("Header decisions over ext_proc and /v1/classify", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Header decisions over ext_proc and /v1/classify", .timeLimit(.minutes(10)), .uses(.cpu))
 struct HeaderDecisionServerTests {
     /// Header and keyword decisions only, so no encoder is loaded (the harness has none).
     static let config = ClassifierConfig(

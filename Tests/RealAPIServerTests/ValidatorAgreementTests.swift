@@ -12,7 +12,7 @@ import Testing
 /// pass and the apply fail) and never rejects what the server accepts (a false alarm).
 @Suite("semroute validate agrees with the real API server", .serialized,
        .enabled(if: RealServer.available(needsUpstreamCRDs: false), RealServer.skipReason(needsUpstreamCRDs: false)),
-       .realAPIServer(), .timeLimit(.minutes(5)))
+       .realAPIServer(), .timeLimit(.minutes(15)))
 struct ValidatorAgreementTests {
     /// Every path to an object field in `value`, depth first.
     static func fieldPaths(_ value: JSONValue, _ prefix: [String] = []) -> [[String]] {
