@@ -27,6 +27,9 @@ public final class ClassifierPipeline: Sendable {
     let sessionHeader: String?
     /// Earlier user turns a follow-up is classified with (`config.conversation`; 0 without one).
     let contextTurns: Int
+    /// Whether requests' headers matter (a `when.headers` test or session pinning): ext_proc collects them only
+    /// then. Fixed at load: it is read on every request.
+    public let readsHeaders: Bool
 
     enum SafetyAction: String { case block = "Block", redact = "Redact", allow = "Allow", off }
 
@@ -156,6 +159,7 @@ public final class ClassifierPipeline: Sendable {
             sessionHeader = nil
             sessions = nil
         }
+        readsHeaders = sessions != nil || decisions.contains { $0.condition.usesHeaders }
     }
 
     /// Takes over the live session pins of the pipeline this one replaces (a config reload), when both pin by
@@ -165,8 +169,6 @@ public final class ClassifierPipeline: Sendable {
         sessions.absorb(old, decisions: Set(decisions.map(\.name)))
     }
 
-    /// Whether requests' headers matter (a `when.headers` test or session pinning): ext_proc collects them only then.
-    public var readsHeaders: Bool { sessions != nil || decisions.contains { $0.condition.usesHeaders } }
 
     /// Live session pins (0 without `config.session`).
     public var pinnedSessions: Int { sessions?.count ?? 0 }
