@@ -30,6 +30,9 @@ struct LeaderElectionScenarioTests {
                 ServiceGroup(configuration: .init(services: op.services.map { .init(service: $0) }, logger: Logger(label: "group")))
             }
             let groupA = group(a), groupB = group(b)
+            // Both operators are shut down on every path: a dropped AsyncHTTPClient aborts the whole test process
+            // (a failing wait here once crashed the run instead of failing this test).
+            do {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try? await groupA.run() }
                 tasks.addTask { try? await groupB.run() }
@@ -73,6 +76,11 @@ struct LeaderElectionScenarioTests {
                 await groupA.triggerGracefulShutdown()
                 await groupB.triggerGracefulShutdown()
                 tasks.cancelAll()
+            }
+            } catch {
+                await a.shutdown()
+                await b.shutdown()
+                throw error
             }
             await a.shutdown()
             await b.shutdown()
