@@ -11,9 +11,11 @@ public struct APISchema: Sendable, Hashable, Codable {
         case gcpAnthropic = "GCPAnthropic"
         case anthropic = "Anthropic"
         case awsAnthropic = "AWSAnthropic"
+        /// OpenAI models served by Amazon Bedrock (AI Gateway v1.2 and later).
+        case awsOpenAI = "AWSOpenAI"
 
-        /// OpenAI and Anthropic use `prefix`; all others use `version` (AI Gateway v1.1.0).
-        public var usesPrefix: Bool { self == .openAI || self == .anthropic }
+        /// OpenAI, Anthropic and AWSOpenAI use `prefix`; all others use `version`.
+        public var usesPrefix: Bool { self == .openAI || self == .anthropic || self == .awsOpenAI }
     }
 
     public var name: Name
@@ -29,9 +31,9 @@ public struct APISchema: Sendable, Hashable, Codable {
     static var schema: JSONSchema {
         .object("Overrides the preset's AI Gateway API schema, e.g. `{name: OpenAI, prefix: /openai/v1}` for Azure's OpenAI-compatible endpoint.",
                 required: ["name"], [
-            "name": .string("The AI Gateway schema name.", enum: Name.allCases.map(\.rawValue)),
+            "name": .string("The AI Gateway schema name. `AWSOpenAI` needs Envoy AI Gateway v1.2 or later.", enum: Name.allCases.map(\.rawValue)),
             "version": .string("The API version, for schemas other than OpenAI and Anthropic (e.g. `2025-01-01-preview` for AzureOpenAI, `v2` for Cohere).", maxLength: 64),
-            "prefix": .string("The path prefix, for the OpenAI and Anthropic schemas (e.g. `/v1`, `/openai/v1`).", pattern: "^(/[^\\s?#]*)?$", maxLength: 128),
+            "prefix": .string("The path prefix, for the OpenAI, Anthropic and AWSOpenAI schemas (e.g. `/v1`, `/openai/v1`).", pattern: "^(/[^\\s?#]*)?$", maxLength: 128),
         ])
     }
 }

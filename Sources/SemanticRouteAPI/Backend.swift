@@ -31,7 +31,7 @@ public struct Backend: Sendable, Hashable, Codable {
                             pattern: Patterns.dnsLabel, minLength: 1, maxLength: 40),
             "model": .string("The provider's model id sent upstream (the AIGatewayRoute's `modelNameOverride`), e.g. `gpt-4o-mini` or `Qwen/Qwen2.5-Math-7B-Instruct`.",
                              minLength: 1, maxLength: 256),
-            "provider": .string("A provider preset. It fixes the AI Gateway schema, the accepted auth and, for hosted providers, the default endpoint.",
+            "provider": .string("A provider preset. It fixes the AI Gateway schema, the accepted auth and, for hosted providers, the default endpoint. `AWSOpenAI` needs Envoy AI Gateway v1.2 or later.",
                                 enum: ProviderPreset.allCases.map(\.rawValue)),
             "schema": APISchema.schema,
             "region": .string("The cloud region, for the AWS and GCP presets (builds the regional endpoint), e.g. `us-east-1`.",
@@ -41,20 +41,26 @@ public struct Backend: Sendable, Hashable, Codable {
         ])
         .rule("self.provider != 'SelfHosted' || has(self.endpoint)", "a SelfHosted backend needs an endpoint", fieldPath: ".endpoint")
         .rule("self.provider != 'AzureOpenAI' || has(self.endpoint)", "an AzureOpenAI backend needs an endpoint (https://RESOURCE.openai.azure.com)", fieldPath: ".endpoint")
-        .rule("!(self.provider in ['AWSBedrock', 'AWSAnthropic', 'GCPVertexAI', 'GCPAnthropic']) || has(self.region) || has(self.endpoint)",
+        .rule("!(self.provider in \(presets(where: \.needsRegion))) || has(self.region) || has(self.endpoint)",
               "this provider needs a region or an endpoint", fieldPath: ".region")
         .rule("self.provider == 'SelfHosted' || has(self.auth)", "a hosted provider needs auth", fieldPath: ".auth")
-        .rule("!has(self.auth) || !(self.provider in ['AWSBedrock', 'AWSAnthropic']) || has(self.auth.awsCredentials)",
+        .rule("!has(self.auth) || !(self.provider in \(presets { $0.allowedAuth == [.awsCredentials] })) || has(self.auth.awsCredentials)",
               "AWS presets take auth.awsCredentials", fieldPath: ".auth")
-        .rule("!has(self.auth) || !(self.provider in ['GCPVertexAI', 'GCPAnthropic']) || has(self.auth.gcpCredentials)",
+        .rule("!has(self.auth) || !(self.provider in \(presets { $0.allowedAuth == [.gcpCredentials] })) || has(self.auth.gcpCredentials)",
               "GCP presets take auth.gcpCredentials", fieldPath: ".auth")
         .rule("!has(self.auth) || self.provider != 'AzureOpenAI' || has(self.auth.azureCredentials) || has(self.auth.azureAPIKey)",
               "AzureOpenAI takes auth.azureCredentials or auth.azureAPIKey", fieldPath: ".auth")
         .rule("!has(self.auth) || self.provider != 'Anthropic' || has(self.auth.anthropicAPIKey)",
               "Anthropic takes auth.anthropicAPIKey", fieldPath: ".auth")
-        .rule("!has(self.auth) || self.provider in ['AWSBedrock', 'AWSAnthropic', 'GCPVertexAI', 'GCPAnthropic', 'AzureOpenAI', 'Anthropic'] || has(self.auth.apiKey)",
+        .rule("!has(self.auth) || self.provider in \(presets { !$0.allowedAuth.contains(.apiKey) }) || has(self.auth.apiKey)",
               "this provider takes auth.apiKey", fieldPath: ".auth")
     }
+}
+
+/// The presets that satisfy `test`, as a CEL list literal (`['AWSBedrock', 'AWSAnthropic']`): the rules above are
+/// written from the presets' own properties, so a new preset cannot miss one.
+private func presets(where test: (ProviderPreset) -> Bool) -> String {
+    "[" + ProviderPreset.allCases.filter(test).map { "'\($0.rawValue)'" }.joined(separator: ", ") + "]"
 }
 
 /// Where a backend is reached: exactly one of an in-cluster Service or an external URL.

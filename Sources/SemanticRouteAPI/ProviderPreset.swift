@@ -4,6 +4,9 @@ public enum ProviderPreset: String, Sendable, Hashable, Codable, CaseIterable {
     case openAI = "OpenAI"
     case awsBedrock = "AWSBedrock"
     case awsAnthropic = "AWSAnthropic"
+    /// OpenAI models on Amazon Bedrock (e.g. `openai.gpt-oss-120b-1:0`), through AI Gateway's AWSOpenAI schema,
+    /// which Envoy AI Gateway v1.2 added.
+    case awsOpenAI = "AWSOpenAI"
     case azureOpenAI = "AzureOpenAI"
     case gemini = "Gemini"
     case gcpVertexAI = "GCPVertexAI"
@@ -29,6 +32,7 @@ public enum ProviderPreset: String, Sendable, Hashable, Codable, CaseIterable {
             APISchema(name: .openAI, prefix: "/v1")
         case .awsBedrock: APISchema(name: .awsBedrock)
         case .awsAnthropic: APISchema(name: .awsAnthropic, version: "bedrock-2023-05-31")
+        case .awsOpenAI: APISchema(name: .awsOpenAI)
         case .azureOpenAI: APISchema(name: .azureOpenAI, version: "2025-01-01-preview")
         case .gemini: APISchema(name: .openAI, prefix: "/v1beta/openai")
         case .gcpVertexAI: APISchema(name: .gcpVertexAI)
@@ -44,7 +48,7 @@ public enum ProviderPreset: String, Sendable, Hashable, Codable, CaseIterable {
     public var defaultEndpoint: String? {
         switch self {
         case .openAI: "https://api.openai.com"
-        case .awsBedrock, .awsAnthropic: "https://bedrock-runtime.REGION.amazonaws.com"
+        case .awsBedrock, .awsAnthropic, .awsOpenAI: "https://bedrock-runtime.REGION.amazonaws.com"
         case .azureOpenAI: nil
         case .gemini: "https://generativelanguage.googleapis.com"
         case .gcpVertexAI, .gcpAnthropic: "https://REGION-aiplatform.googleapis.com"
@@ -70,7 +74,7 @@ public enum ProviderPreset: String, Sendable, Hashable, Codable, CaseIterable {
     /// The auth members this preset accepts; the first is the one its table row names.
     public var allowedAuth: [BackendAuth.Kind] {
         switch self {
-        case .awsBedrock, .awsAnthropic: [.awsCredentials]
+        case .awsBedrock, .awsAnthropic, .awsOpenAI: [.awsCredentials]
         case .azureOpenAI: [.azureCredentials, .azureAPIKey]
         case .gcpVertexAI, .gcpAnthropic: [.gcpCredentials]
         case .anthropic: [.anthropicAPIKey]

@@ -10,30 +10,41 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     public var attempts: Int?
     public var attemptsPerPriority: Int?
     public var perTryTimeout: GoDuration?
+    /// The conditions that trigger a retry.
+    public var triggers: [String]?
+    /// The deprecated name of ``triggers``: YAML 1.1 (kubectl) reads a bare `on:` key as the boolean `true`.
     public var on: [String]?
     public var statusCodes: [Int]?
 
-    public init(attempts: Int? = nil, attemptsPerPriority: Int? = nil, perTryTimeout: GoDuration? = nil, on: [String]? = nil,
-                statusCodes: [Int]? = nil) {
+    public init(attempts: Int? = nil, attemptsPerPriority: Int? = nil, perTryTimeout: GoDuration? = nil,
+                triggers: [String]? = nil, on: [String]? = nil, statusCodes: [Int]? = nil) {
         self.attempts = attempts
         self.attemptsPerPriority = attemptsPerPriority
         self.perTryTimeout = perTryTimeout
+        self.triggers = triggers
         self.on = on
         self.statusCodes = statusCodes
     }
 
+    /// The triggers the route asks for, under either name (at most one is set: the validator and CEL say so).
+    public var effectiveTriggers: [String]? { triggers ?? on }
+
     static var schema: JSONSchema {
-        .object("Retries, rendered into a BackendTrafficPolicy. With fallback targets (priority > 0), retries move on to the next priority after `attemptsPerPriority` tries.", [
+        let trigger = JSONSchema.string("A retry trigger.", enum: triggers)
+        return .object("Retries, rendered into a BackendTrafficPolicy. With fallback targets (priority > 0), retries move on to the next priority after `attemptsPerPriority` tries.", [
             "attempts": .integer("Retries after the first try.", minimum: 0, maximum: 10, default: 2),
             "attemptsPerPriority": .integer("Tries per priority tier before failing over to the next one.", minimum: 1, maximum: 10, default: 1),
             "perTryTimeout": .duration("The timeout of each try."),
-            "on": .array("The conditions that trigger a retry (Envoy Gateway retry triggers). Quote the key in YAML (`\"on\":`): YAML 1.1, which kubectl reads, takes a bare `on` for the boolean true.",
-                         of: .string("A retry trigger.", enum: triggers), minItems: 1, maxItems: 13, listType: "set"),
-            "statusCodes": .array("HTTP status codes retried when `on` contains `retriable-status-codes`.",
+            "triggers": .array("The conditions that trigger a retry (Envoy Gateway retry triggers). Default: connect-failure, reset and retriable-status-codes with statusCodes 429 and 503.",
+                               of: trigger, minItems: 1, maxItems: 13, listType: "set"),
+            "on": .array("Deprecated: use `triggers`, which means the same. Kept because routes written before `triggers` use it; a bare `on:` key is the boolean true in YAML 1.1, which kubectl reads, so it must be quoted (`\"on\":`).",
+                         of: trigger, minItems: 1, maxItems: 13, listType: "set"),
+            "statusCodes": .array("HTTP status codes retried when `triggers` contains `retriable-status-codes`.",
                                   of: .integer("A status code.", minimum: 100, maximum: 599), minItems: 1, maxItems: 16, listType: "set"),
         ])
-        .rule("!has(self.statusCodes) || (has(self.on) && 'retriable-status-codes' in self.on)",
-              "statusCodes take effect only when on contains \"retriable-status-codes\"", fieldPath: ".statusCodes")
+        .rule("!(has(self.triggers) && has(self.on))", "set triggers or its deprecated alias on, not both", fieldPath: ".on")
+        .rule("!has(self.statusCodes) || (has(self.triggers) && 'retriable-status-codes' in self.triggers) || (has(self.on) && 'retriable-status-codes' in self.on)",
+              "statusCodes take effect only when triggers contains \"retriable-status-codes\"", fieldPath: ".statusCodes")
     }
 }
 

@@ -90,11 +90,14 @@ public enum SemanticRouteValidator {
         errors += duplicates((spec.rateLimits ?? []).map(\.name), at: path / "rateLimits", field: "name")
 
         // Retry.
+        if let retry = spec.retry, retry.triggers != nil, retry.on != nil {
+            errors.append(.invalid(path / "retry" / "on", nil, "set triggers or its deprecated alias on, not both"))
+        }
         if let retry = spec.retry, let codes = retry.statusCodes, !codes.isEmpty,
-           !(retry.on ?? []).contains("retriable-status-codes")
+           !(retry.effectiveTriggers ?? []).contains("retriable-status-codes")
         {
             errors.append(.invalid(path / "retry" / "statusCodes", nil,
-                                   "statusCodes take effect only when retry.on contains \"retriable-status-codes\""))
+                                   "statusCodes take effect only when retry.triggers contains \"retriable-status-codes\""))
         }
 
         // Classifier.

@@ -73,6 +73,15 @@ public struct RouteReconciler: Sendable {
         case .success(let decoded):
             route = decoded
         }
+        // Target: a field the installed AI Gateway release lacks is reported like a spec error; nothing is applied.
+        let unsupported = renderer.unsupported(route)
+        guard unsupported.isEmpty else {
+            logger.info("spec needs a newer AI Gateway release; nothing applied",
+                        metadata: ["errors": "\(unsupported.count)", "aigw.target": "\(renderer.options.aiGateway)"])
+            try await report(raw, inputs: facts.inputs(specErrors: unsupported, snapshot: snapshot),
+                             previous: previous, failures: [])
+            return .awaitChange
+        }
 
         // Claims: an older route on the same Gateway that claims one of this route's model names wins; this one
         // then renders nothing and prunes what it applied before.

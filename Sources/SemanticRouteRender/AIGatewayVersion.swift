@@ -1,4 +1,5 @@
 import KubeCore
+import SemanticRouteAPI
 
 /// The Envoy AI Gateway release rendered objects target. A field the target does not have is never rendered
 /// (an older API server would prune it, or reject the object with strict validation). The operator detects the
@@ -16,6 +17,14 @@ public enum AIGatewayVersion: String, Sendable, Hashable, CaseIterable, Comparab
     /// AIGatewayRoute `spec.rules[].excludeFromModelsEndpoint` (v1.2): the per-decision aliases, which only the
     /// classifier writes, are hidden from the gateway's `/v1/models`.
     public var hidesRulesFromModels: Bool { self >= .v1_2 }
+
+    /// The first release whose AIServiceBackend accepts `schema` (its `spec.schema.name` enum lists it).
+    public static func introducing(_ schema: APISchema.Name) -> AIGatewayVersion {
+        switch schema {
+        case .awsOpenAI: .v1_2
+        case .openAI, .cohere, .awsBedrock, .azureOpenAI, .gcpVertexAI, .gcpAnthropic, .anthropic, .awsAnthropic: .v1_1
+        }
+    }
 
     /// `1.2`, `v1.2` or a patch release such as `v1.2.3`; nil for anything else.
     public init?(parsing text: String) {

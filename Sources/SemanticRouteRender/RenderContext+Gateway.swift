@@ -79,9 +79,9 @@ extension RenderContext {
             var retry = JSONObject([("numRetries", JSONValue(r.attempts ?? 2))])
             if hasFailover { retry["numAttemptsPerPriority"] = JSONValue(r.attemptsPerPriority ?? 1) }
             if let perTry = r.perTryTimeout { retry["perRetry"] = ["timeout": .string(perTry.text)] }
-            let triggers = r.on ?? ["connect-failure", "reset", "retriable-status-codes"]
+            let triggers = r.effectiveTriggers ?? ["connect-failure", "reset", "retriable-status-codes"]
             var retryOn = JSONObject([("triggers", JSONValue(triggers))])
-            let codes = r.statusCodes ?? (r.on == nil ? [429, 503] : [])
+            let codes = r.statusCodes ?? (r.effectiveTriggers == nil ? [429, 503] : [])
             if !codes.isEmpty { retryOn["httpStatusCodes"] = .array(codes.map(JSONValue.init)) }
             retry["retryOn"] = .object(retryOn)
             policy["retry"] = .object(retry)

@@ -37,6 +37,13 @@ struct RenderCommand: ParsableCommand {
             throw ExitCode.validationFailure
         }
         let renderer = Renderer(options: .init(classifierImage: classifierImage, aiGateway: target))
+        let unsupported = routes.flatMap { route in renderer.unsupported(route).map { (route, $0) } }
+        if !unsupported.isEmpty {
+            let source = filename == "-" ? "<stdin>" : filename
+            for (route, error) in unsupported { StandardError.write("\(source): \(route.namespace)/\(route.name): \(error)") }
+            StandardError.write("hint: --ai-gateway-version names the release to render for (now \(target))")
+            throw ExitCode.failure
+        }
         let objects = routes.flatMap { renderer.render($0) }.map(\.body)
         switch output {
         case .yaml: print(YAMLWriter.documents(objects), terminator: "")

@@ -40,6 +40,32 @@ struct RouteReconcilerTests {
         #expect(cluster.events.contains { $0.type == .warning && $0.reason == "Invalid" })
     }
 
+    @Test("a backend the target AI Gateway release lacks applies nothing and names the field and the release; the newer target applies it")
+    func unsupportedOnTarget() async throws {
+        let raw = try ControllerFixtures.storedRoute("providers/aws-openai.yaml", uid: "uid-aws")
+        for target in AIGatewayVersion.allCases {
+            let cluster = FakeCluster([raw, ControllerFixtures.gateway(), ControllerFixtures.secret("llm", "bedrock-credentials", keys: ["credentials"])])
+            let reconciler = RouteReconciler(renderer: Renderer(options: .init(aiGateway: target)), snapshot: cluster, writer: cluster,
+                                             events: cluster, now: { "2026-12-07T12:00:00Z" }, logger: Logger(label: "test"))
+            // The first pass of an applying reconcile only adds the finalizer and asks to be called again.
+            for _ in 0..<3 {
+                if try await reconciler.reconcile(namespace: "llm", name: "aws-openai") == .awaitChange { break }
+            }
+            let status = try #require(cluster.route(namespace: "llm", name: "aws-openai")?["status"]).decode(SemanticRouteStatus.self)
+            let accepted = try #require(status.conditions?[type: ConditionType.accepted.rawValue])
+            if target == .v1_1 {
+                #expect(cluster.writes.map(\.verb) == ["status"], "\(cluster.writes)")
+                #expect(accepted.status == .false && accepted.reason == "Invalid")
+                #expect(accepted.message.hasPrefix("spec.backends[0].provider: Unsupported value: \"AWSOpenAI\""), "\(accepted.message)")
+                #expect(accepted.message.contains("needs Envoy AI Gateway v1.2 or later, and the target release is v1.1"))
+                #expect(cluster.events.contains { $0.type == .warning && $0.reason == "Invalid" && $0.note.contains("spec.backends[1].provider") })
+            } else {
+                #expect(accepted.status == .true, "\(accepted.message)")
+                #expect(cluster.writes.contains { $0.verb == "apply" && $0.key.kind == "AIServiceBackend" })
+            }
+        }
+    }
+
     @Test("a 500 on one apply is retried with backoff: status reports it and the reconcile throws")
     func transientFailure() async throws {
         let (cluster, reconciler) = try Self.setup()

@@ -75,11 +75,63 @@ struct AIGatewayVersionTests {
         #expect(AIGatewayVersion.detect(aiGatewayRouteCRD: ["spec": ["versions": []]]) == .v1_1, "no served version: the safe default")
     }
 
-    @Test("every sample, rendered for either release, passes the v1.2 upstream schemas",
+    @Test("the renderer refuses exactly the samples written down as newer than v1.1, for v1.1 only, naming the field")
+    func refusals() throws {
+        for sample in Fixtures.samples {
+            for route in try Fixtures.routes(sample) {
+                for version in AIGatewayVersion.allCases {
+                    let errors = Renderer(options: .init(aiGateway: version)).unsupported(route)
+                    #expect(errors.isEmpty == (version >= Fixtures.minimumRelease(sample)), "\(sample) for \(version): \(errors.lines)")
+                }
+            }
+        }
+        let route = try #require(try Fixtures.routes("providers/aws-openai.yaml").first)
+        let errors = Renderer(options: .init(aiGateway: .v1_1)).unsupported(route)
+        #expect(errors.lines == route.spec.backends.indices.map {
+            "spec.backends[\($0)].provider: Unsupported value: \"AWSOpenAI\": the AWSOpenAI schema needs Envoy AI Gateway v1.2 or later, and the target release is v1.1"
+        })
+    }
+
+    @Test("a schema override naming AWSOpenAI is refused for v1.1 at the override's field, and renders for v1.2")
+    func overrideRefused() throws {
+        let route = Fixtures.route { spec in
+            spec.backends[1] = Backend(name: "bedrock", model: "openai.gpt-oss-20b-1:0", provider: .awsBedrock,
+                                       schema: APISchema(name: .awsOpenAI), region: "us-west-2",
+                                       auth: BackendAuth(awsCredentials: .init(region: "us-west-2")))
+            spec.defaultTargets = [Target(backend: "bedrock")]
+        }
+        #expect(SemanticRouteValidator.validate(route).isEmpty)
+        #expect(Renderer(options: .init(aiGateway: .v1_1)).unsupported(route).map(\.path.description) == ["spec.backends[1].schema.name"])
+        #expect(Renderer(options: .init(aiGateway: .v1_2)).unsupported(route).isEmpty)
+        let backend = try #require(Renderer(options: .init(aiGateway: .v1_2)).render(route).first { $0.kind == "AIServiceBackend" && $0.name == "mom-bedrock" })
+        #expect(backend[path: "spec", "schema"] == ["name": "AWSOpenAI"])
+    }
+
+    @Test("each schema's first release is the first whose AIServiceBackend CRD lists it (the shipped v1.1.0 and v1.2.0 files)",
+          .enabled(if: UpstreamCRDs.available(.v1_1) && UpstreamCRDs.available(.v1_2), Comment(rawValue: UpstreamCRDs.missingReason(.v1_2))))
+    func schemaReleases() throws {
+        func listed(_ directory: URL) throws -> Set<String> {
+            let text = try String(contentsOf: directory.appendingPathComponent("aigateway.envoyproxy.io_aiservicebackends.yaml"), encoding: .utf8)
+            let versions = try YAMLReader.document(text)[path: "spec", "versions"]?.arrayValue ?? []
+            let enums = versions.map { version in
+                Set((version[path: "schema", "openAPIV3Schema", "properties", "spec", "properties", "schema", "properties", "name", "enum"]?
+                    .arrayValue ?? []).compactMap(\.stringValue))
+            }
+            #expect(!enums.isEmpty && enums.allSatisfy { $0 == enums[0] }, "\(directory.path): the versions disagree")
+            return enums.first ?? []
+        }
+        let byRelease: [(AIGatewayVersion, Set<String>)] = [(.v1_1, try listed(Fixtures.upstreamDirectory)), (.v1_2, try listed(Fixtures.upstreamV12Directory))]
+        for name in APISchema.Name.allCases {
+            let first = byRelease.first { $0.1.contains(name.rawValue) }?.0
+            #expect(AIGatewayVersion.introducing(name) == first, "\(name.rawValue)")
+        }
+    }
+
+    @Test("every sample, rendered for each release it supports, passes the v1.2 upstream schemas",
           .enabled(if: UpstreamCRDs.available(.v1_2), Comment(rawValue: UpstreamCRDs.missingReason(.v1_2))), arguments: Fixtures.samples)
     func samplesOnV12(sample: String) throws {
         let crds = try #require(Fixtures.upstreamV12, "could not load \(Fixtures.upstreamV12Directory.path)")
-        for version in AIGatewayVersion.allCases {
+        for version in AIGatewayVersion.allCases where version >= Fixtures.minimumRelease(sample) {
             for object in try Fixtures.render(sample, aiGateway: version) where UpstreamSchemaTests.gatewayKinds.contains(object.kind) {
                 let errors = crds.validate(object.body)
                 #expect(errors.isEmpty, "\(sample) for \(version): \(object.kind)/\(object.name): \(errors.lines.joined(separator: "; "))")

@@ -186,6 +186,19 @@ struct InvariantTests {
         #expect(address?["address"] == "mom-classifier.llm.svc.cluster.local" && address?["port_value"] == 50051)
     }
 
+    @Test("retry triggers render into the BackendTrafficPolicy, and the deprecated on renders byte for byte the same")
+    func retryTriggers() throws {
+        let triggers = Fixtures.route { $0.retry = RetryPolicy(triggers: ["5xx", "reset"]) }
+        let alias = Fixtures.route { $0.retry = RetryPolicy(on: ["5xx", "reset"]) }
+        let policy = { (route: SemanticRoute) -> DesiredObject? in Renderer().render(route).first { $0.kind == "BackendTrafficPolicy" } }
+        let rendered = try #require(policy(triggers))
+        #expect(rendered[path: "spec", "retry", "retryOn"] == ["triggers": ["5xx", "reset"]])
+        #expect(policy(alias)?.body == rendered.body)
+        let defaults = try #require(policy(Fixtures.route { $0.retry = RetryPolicy(attempts: 1) }))
+        #expect(defaults[path: "spec", "retry", "retryOn"] == ["triggers": ["connect-failure", "reset", "retriable-status-codes"],
+                                                                "httpStatusCodes": [429, 503]])
+    }
+
     @Test("protobuf durations are written in seconds", arguments: [("1s", "1s"), ("500ms", "0.5s"), ("1m30s", "90s"), ("1250ms", "1.25s")])
     func protoDurations(input: String, expected: String) {
         let epp = Renderer().render(Fixtures.route { $0.classifier = ClassifierSpec(timeout: GoDuration(input)) }).first { $0.kind == "EnvoyPatchPolicy" }
@@ -210,6 +223,7 @@ struct InvariantTests {
         let schema = preset.schema
         let expected: [ProviderPreset: (String, String?, String?)] = [
             .openAI: ("OpenAI", "/v1", nil), .awsBedrock: ("AWSBedrock", nil, nil), .awsAnthropic: ("AWSAnthropic", nil, "bedrock-2023-05-31"),
+            .awsOpenAI: ("AWSOpenAI", nil, nil),
             .azureOpenAI: ("AzureOpenAI", nil, "2025-01-01-preview"), .gemini: ("OpenAI", "/v1beta/openai", nil),
             .gcpVertexAI: ("GCPVertexAI", nil, nil), .gcpAnthropic: ("GCPAnthropic", nil, "vertex-2023-10-16"),
             .groq: ("OpenAI", "/openai/v1", nil), .grok: ("OpenAI", "/v1", nil), .togetherAI: ("OpenAI", "/v1", nil),

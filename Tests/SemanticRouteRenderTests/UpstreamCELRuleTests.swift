@@ -11,7 +11,7 @@ import SemrouteTestSupport
 /// rendered from every sample satisfies it.
 @Suite("Upstream CEL rules", .timeLimit(.minutes(10)), .uses(.cpu), .enabled(if: UpstreamCRDs.available(), Comment(rawValue: UpstreamCRDs.missingReason())))
 struct UpstreamCELRuleTests {
-    static let objects: [DesiredObject] = Fixtures.samples.flatMap { (try? Fixtures.render($0)) ?? [] }
+    static let objects: [DesiredObject] = Fixtures.samples(for: .v1_1).flatMap { (try? Fixtures.render($0)) ?? [] }
 
     static func of(_ kind: String) -> [DesiredObject] { objects.filter { $0.kind == kind } }
 

@@ -27,7 +27,7 @@ struct UpstreamSchemaTests {
         }
     }
 
-    @Test("every rendered gateway object passes its upstream schema", arguments: Fixtures.samples)
+    @Test("every rendered gateway object passes its upstream schema", arguments: Fixtures.samples(for: .v1_1))
     func validates(sample: String) throws {
         let crds = try #require(Fixtures.upstream)
         let objects = try Fixtures.render(sample)
@@ -45,6 +45,21 @@ struct UpstreamSchemaTests {
         for document in try YAMLReader.documents(try Fixtures.text(sample)) {
             let errors = crds.validate(document)
             #expect(errors.isEmpty, "\(sample): \(errors.lines.joined(separator: "; "))")
+        }
+    }
+
+    @Test("a sample that needs a newer release is refused for v1.1, where its AIServiceBackend would fail the v1.1 schema")
+    func newerSamplesRefused() throws {
+        let crds = try #require(Fixtures.upstream)
+        let newer = Fixtures.samples.filter { Fixtures.minimumRelease($0) > .v1_1 }
+        #expect(!newer.isEmpty)
+        for sample in newer {
+            let routes = try Fixtures.routes(sample)
+            let errors = routes.flatMap { Renderer(options: .init(aiGateway: .v1_1)).unsupported($0) }
+            #expect(!errors.isEmpty, "\(sample) is not refused for v1.1")
+            // What the refusal spares the user: the objects, rendered for v1.1 regardless, fail v1.1's own CRDs.
+            let rejected = try Fixtures.render(sample, aiGateway: .v1_1).filter { !crds.validate($0.body).isEmpty }
+            #expect(rejected.contains { $0.kind == "AIServiceBackend" }, "\(sample): v1.1 would accept every object")
         }
     }
 

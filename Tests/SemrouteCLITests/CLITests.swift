@@ -171,6 +171,18 @@ struct CLITests {
         #expect(r.status == 1 && r.stdout.isEmpty && r.stderr.hasPrefix("<stdin>: spec.decisions[1].targets[0].backend:"), "\(r)")
     }
 
+    @Test("render refuses a route the target AI Gateway release cannot serve, names the field and the flag, and renders it for v1.2")
+    func renderTargetRelease() async throws {
+        let sample = "manifests/samples/providers/aws-openai.yaml"
+        let old = try await Self.run(["render", "-f", sample])
+        #expect(old.status == 1 && old.stdout.isEmpty, "\(old)")
+        #expect(old.stderr.hasPrefix("\(sample): llm/aws-openai: spec.backends[0].provider: Unsupported value: \"AWSOpenAI\": the AWSOpenAI schema needs Envoy AI Gateway v1.2 or later, and the target release is v1.1\n"), "\(old.stderr)")
+        #expect(old.stderr.contains("--ai-gateway-version"))
+        let new = try await Self.run(["render", "-f", sample, "--ai-gateway-version", "v1.2"])
+        #expect(new.status == 0 && new.stderr.isEmpty, "\(new)")
+        #expect(new.stdout.contains("name: AWSOpenAI"))
+    }
+
     @Test("render refuses an unpinned classifier image")
     func renderLatest() async throws {
         let r = try await Self.run(["render", "-f", "manifests/samples/mom.yaml", "--classifier-image", "ghcr.io/x/semroute:latest"])

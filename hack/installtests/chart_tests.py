@@ -236,7 +236,10 @@ def _():
     samples = sorted((ROOT / 'manifests/samples').rglob('*.yaml'))
     pod_monitor = render({'metrics': {'podMonitor': {'enabled': True}}}).one('PodMonitor')
     for sample in samples:
-        out = subprocess.run([binary, 'render', '-f', str(sample), '-o', 'json'], capture_output=True, text=True)
+        # v1.2: the newest release renders every sample (some, such as providers/aws-openai.yaml, need it), and the
+        # kinds rendered are the same for every release.
+        out = subprocess.run([binary, 'render', '-f', str(sample), '-o', 'json', '--ai-gateway-version', 'v1.2'],
+                             capture_output=True, text=True)
         expect(out.returncode == 0, f'semroute render {sample.name}: {out.stderr}')
         items = json.loads(out.stdout)['items']
         kinds |= {o['kind'] for o in items}
