@@ -65,6 +65,13 @@ extension SemanticRoute {
             retry.attemptsPerPriority = retry.attemptsPerPriority ?? 1
             r.spec.retry = retry
         }
+        if var failover = r.spec.failover {
+            failover.mode = failover.mode ?? FailoverPolicy.defaultMode
+            failover.ejection = failover.ejection?.filled
+            failover.healthCheck = failover.healthCheck?.filled
+            failover.circuitBreaker = failover.circuitBreaker?.filled
+            r.spec.failover = failover
+        }
         var classifier = r.spec.classifier ?? ClassifierSpec()
         classifier.replicas = classifier.replicas ?? 1
         classifier.failOpen = classifier.failOpen ?? true

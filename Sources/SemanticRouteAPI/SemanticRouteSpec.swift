@@ -13,6 +13,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
     public var cache: CachePolicy?
     public var rateLimits: [TokenRateLimit]?
     public var retry: RetryPolicy?
+    public var failover: FailoverPolicy?
     public var timeouts: Timeouts?
     public var shadow: ShadowPolicy?
     public var session: SessionPolicy?
@@ -22,7 +23,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
     public init(gatewayRef: GatewayReference, hostnames: [String]? = nil, model: String, aliases: [String]? = nil,
                 backends: [Backend], decisions: [Decision]? = nil, defaultTargets: [Target], safety: SafetyPolicy? = nil,
                 cache: CachePolicy? = nil, rateLimits: [TokenRateLimit]? = nil, retry: RetryPolicy? = nil,
-                timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, session: SessionPolicy? = nil,
+                failover: FailoverPolicy? = nil, timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, session: SessionPolicy? = nil,
                 conversation: ConversationPolicy? = nil, classifier: ClassifierSpec? = nil) {
         self.gatewayRef = gatewayRef
         self.hostnames = hostnames
@@ -35,6 +36,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         self.cache = cache
         self.rateLimits = rateLimits
         self.retry = retry
+        self.failover = failover
         self.timeouts = timeouts
         self.shadow = shadow
         self.session = session
@@ -68,6 +70,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
             "rateLimits": .array("Token budgets, enforced by Envoy Gateway's global rate limiter (requires Redis).",
                                  of: TokenRateLimit.schema, maxItems: 16, listType: "map", mapKeys: ["name"]),
             "retry": RetryPolicy.schema,
+            "failover": FailoverPolicy.schema,
             "timeouts": Timeouts.schema,
             "shadow": ShadowPolicy.schema,
             "session": SessionPolicy.schema,
@@ -81,5 +84,9 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         .rule("!has(self.shadow) || self.backends.exists(b, b.name == self.shadow.backend)",
               "shadow.backend must name a backend of this route", fieldPath: ".shadow.backend")
         .rule("!has(self.aliases) || !(self.model in self.aliases)", "aliases must not repeat model", fieldPath: ".aliases")
+        .rule("!has(self.failover) || !has(self.failover.mode) || self.failover.mode != 'ActiveActive' || (self.defaultTargets.all(t, !has(t.priority) || t.priority == 0) && (!has(self.decisions) || self.decisions.all(d, d.targets.all(t, !has(t.priority) || t.priority == 0))))",
+              FailoverPolicy.activeActiveMessage, fieldPath: ".failover.mode")
+        .rule("!has(self.failover) || !has(self.failover.healthCheck) || (has(self.failover.healthCheck.enabled) && !self.failover.healthCheck.enabled) || self.backends.all(b, b.provider == 'SelfHosted')",
+              FailoverPolicy.hostedHealthCheckMessage, fieldPath: ".failover.healthCheck")
     }
 }

@@ -81,6 +81,11 @@ public enum SemanticRouteValidator {
             }
         }
 
+        // Failover: ActiveActive has one priority level; an active probe would starve a hosted backend.
+        if let failover = spec.failover {
+            errors += validate(failover, spec: spec, at: path / "failover")
+        }
+
         // Session pinning: a TTL of zero would pin nothing.
         if let ttl = spec.session?.ttl, (ttl.milliseconds ?? 0) <= 0 {
             errors.append(.invalid(path / "session" / "ttl", "\"\(ttl.text)\"", "must be a positive duration such as 30m"))
@@ -108,6 +113,31 @@ public enum SemanticRouteValidator {
             }
             if let image = c.image, let why = ImageReference.unpinnedReason(image) {
                 errors.append(.invalid(p / "image", "\"\(image)\"", why))
+            }
+        }
+        return errors
+    }
+
+    static func validate(_ failover: FailoverPolicy, spec: SemanticRouteSpec, at p: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        if failover.mode == .activeActive {
+            let tiered = (spec.decisions ?? []).flatMap(\.targets) + spec.defaultTargets
+            if tiered.contains(where: { $0.effectivePriority > 0 }) {
+                errors.append(.invalid(p / "mode", "\"ActiveActive\"", FailoverPolicy.activeActiveMessage))
+            }
+        }
+        if let check = failover.healthCheck, check.enabled ?? true,
+           let hosted = spec.backends.firstIndex(where: { $0.provider != .selfHosted }) {
+            errors.append(.invalid(p / "healthCheck", nil,
+                                   FailoverPolicy.hostedHealthCheckMessage + " (backends[\(hosted)] is \(spec.backends[hosted].provider.rawValue))"))
+        }
+        let durations: [(String, GoDuration?)] = [("ejection.interval", failover.ejection?.interval),
+                                                  ("ejection.baseEjectionTime", failover.ejection?.baseEjectionTime),
+                                                  ("healthCheck.interval", failover.healthCheck?.interval),
+                                                  ("healthCheck.timeout", failover.healthCheck?.timeout)]
+        for (field, duration) in durations {
+            if let duration, (duration.milliseconds ?? 0) <= 0 {
+                errors.append(.invalid(p / FieldPath(stringLiteral: field), "\"\(duration.text)\"", "must be a positive duration such as 5s"))
             }
         }
         return errors

@@ -69,7 +69,8 @@ extension RenderContext {
         (decisions.flatMap(\.targets) + spec.defaultTargets).contains { $0.effectivePriority > 0 }
     }
 
-    /// Retries/failover and token rate limits, on the HTTPRoute AI Gateway generates (same name).
+    /// Retries/failover, token rate limits, health checking and circuit breakers, on the HTTPRoute AI Gateway
+    /// generates (same name). Every route has one: passive ejection is always on.
     func backendTrafficPolicy() -> DesiredObject? {
         var policy = JSONObject([("targetRefs", [[
             "group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": .string(names.aiGatewayRoute),
@@ -89,9 +90,47 @@ extension RenderContext {
         if let limits = spec.rateLimits, !limits.isEmpty {
             policy["rateLimit"] = ["type": "Global", "global": ["rules": .array(limits.map(rateLimitRule))]]
         }
+        policy["healthCheck"] = healthCheck()
+        policy["circuitBreaker"] = circuitBreaker()
         guard policy.count > 1 else { return nil }
         return object(RenderedKinds.backendTrafficPolicies, name: names.aiGatewayRoute,
                       labels: [(RouteLabels.componentKey, "route")], spec: .object(policy))
+    }
+
+    /// Envoy Gateway health checking for every backend of the route (one policy reaches every rule's cluster):
+    /// passive ejection always; an active HTTP probe only when every backend is SelfHosted (a hosted provider
+    /// would fail it); ActiveActive turns Envoy's panic mode off, so an ejected backend never gets traffic.
+    private func healthCheck() -> JSONValue {
+        let failover = spec.failover ?? FailoverPolicy()
+        // `filled` sets every field (the defaults where the route sets none), so the unwraps below cannot fail.
+        let ejection = (failover.ejection ?? .init()).filled
+        let errors = JSONValue(ejection.consecutiveErrors!)
+        var check = JSONObject([("passive", .object(JSONObject([
+            ("consecutive5XxErrors", errors), ("consecutiveGatewayErrors", errors),
+            ("interval", .string(ejection.interval!.text)), ("baseEjectionTime", .string(ejection.baseEjectionTime!.text)),
+            ("maxEjectionPercent", JSONValue(ejection.maxEjectionPercent!)),
+        ])))])
+        if FailoverPolicy.probes(spec) {
+            let probe = (failover.healthCheck ?? .init()).filled
+            check["active"] = .object(JSONObject([
+                ("type", "HTTP"),
+                ("http", ["path": .string(probe.path!), "expectedStatuses": [200]]),
+                ("interval", .string(probe.interval!.text)), ("timeout", .string(probe.timeout!.text)),
+                ("unhealthyThreshold", JSONValue(probe.unhealthyThreshold!)),
+                ("healthyThreshold", JSONValue(probe.healthyThreshold!)),
+            ]))
+        }
+        if (failover.mode ?? FailoverPolicy.defaultMode) == .activeActive { check["panicThreshold"] = 0 }
+        return .object(check)
+    }
+
+    private func circuitBreaker() -> JSONValue {
+        let breaker = (spec.failover?.circuitBreaker ?? .init()).filled
+        return .object(JSONObject([
+            ("maxConnections", JSONValue(breaker.maxConnections!)),
+            ("maxPendingRequests", JSONValue(breaker.maxPendingRequests!)),
+            ("maxParallelRequests", JSONValue(breaker.maxParallelRequests!)),
+        ]))
     }
 
     /// A token budget: requests cost nothing up front; the response is charged with the token count

@@ -105,6 +105,7 @@ struct CRDTests {
           defaultTargets: [{backend: a}]
           cache: {}
           retry: {}
+          failover: {ejection: {}, healthCheck: {}, circuitBreaker: {}}
           classifier: {autoscaling: {maxReplicas: 3}}
           safety: {jailbreak: {action: Block}}
         """)
@@ -120,6 +121,7 @@ struct CRDTests {
         #expect(a.defaultTargets == b.defaultTargets)
         #expect(a.cache == b.cache)
         #expect(a.retry == b.retry)
+        #expect(a.failover == b.failover && a.failover?.healthCheck?.path == "/health")
         #expect(a.safety?.jailbreak == b.safety?.jailbreak)
         #expect(a.classifier?.autoscaling == b.classifier?.autoscaling)
         #expect(a.classifier?.failOpen == b.classifier?.failOpen && a.classifier?.timeout == b.classifier?.timeout)

@@ -216,6 +216,21 @@ struct UpstreamCELRuleTests {
         #expect(sawLimit, "no sample renders a token rate limit")
     }
 
+    @Test("BackendTrafficPolicy: a health checker of type HTTP has http and nothing else; expected statuses are HTTP codes")
+    func healthChecker() throws {
+        try stated("self.type == 'HTTP' ? has(self.http) : !has(self.http)", in: "gateway.envoyproxy.io_backendtrafficpolicies.yaml")
+        try stated("self.type == 'TCP' ? has(self.tcp) : !has(self.tcp)", in: "gateway.envoyproxy.io_backendtrafficpolicies.yaml")
+        try stated("has(self.grpc) ? self.type == 'GRPC' : true", in: "gateway.envoyproxy.io_backendtrafficpolicies.yaml")
+        var sawActive = false
+        for policy in Self.of("BackendTrafficPolicy") {
+            #expect(policy[path: "spec", "healthCheck", "passive"] != nil, "\(policy.name): every route ejects failing hosts")
+            guard let active = policy[path: "spec", "healthCheck", "active"] else { continue }
+            sawActive = true
+            #expect(active["type"] == "HTTP" && active["http"]?["path"] != nil && active["tcp"] == nil && active["grpc"] == nil)
+        }
+        #expect(sawActive, "no sample renders an active health check")
+    }
+
     @Test("ClientTrafficPolicy: targetRefs kind must be Gateway")
     func clientTrafficPolicyTargets() throws {
         try stated("has(self.targetRefs) ? self.targetRefs.all(ref, ref.kind == 'Gateway') : true", in: "gateway.envoyproxy.io_clienttrafficpolicies.yaml")
