@@ -9,9 +9,10 @@ public struct Backend: Sendable, Hashable, Codable {
     public var region: String?
     public var endpoint: BackendEndpoint?
     public var auth: BackendAuth?
+    public var pricing: Pricing?
 
     public init(name: String, model: String, provider: ProviderPreset, schema: APISchema? = nil, region: String? = nil,
-                endpoint: BackendEndpoint? = nil, auth: BackendAuth? = nil) {
+                endpoint: BackendEndpoint? = nil, auth: BackendAuth? = nil, pricing: Pricing? = nil) {
         self.name = name
         self.model = model
         self.provider = provider
@@ -19,6 +20,7 @@ public struct Backend: Sendable, Hashable, Codable {
         self.region = region
         self.endpoint = endpoint
         self.auth = auth
+        self.pricing = pricing
     }
 
     /// The schema AI Gateway uses: the override, else the preset's.
@@ -38,6 +40,7 @@ public struct Backend: Sendable, Hashable, Codable {
                               pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63),
             "endpoint": BackendEndpoint.schema,
             "auth": BackendAuth.schema,
+            "pricing": Pricing.schema,
         ])
         .rule("self.provider != 'SelfHosted' || has(self.endpoint)", "a SelfHosted backend needs an endpoint", fieldPath: ".endpoint")
         .rule("self.provider != 'AzureOpenAI' || has(self.endpoint)", "an AzureOpenAI backend needs an endpoint (https://RESOURCE.openai.azure.com)", fieldPath: ".endpoint")

@@ -84,6 +84,8 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         .rule("!has(self.shadow) || self.backends.exists(b, b.name == self.shadow.backend)",
               "shadow.backend must name a backend of this route", fieldPath: ".shadow.backend")
         .rule("!has(self.aliases) || !(self.model in self.aliases)", "aliases must not repeat model", fieldPath: ".aliases")
+        .rule("!has(self.rateLimits) || self.rateLimits.all(l, !has(l.budget) || self.backends.all(b, has(b.pricing) && (has(b.pricing.currency) ? b.pricing.currency : '\(Pricing.defaultCurrency)') == (has(l.budget.currency) ? l.budget.currency : '\(Pricing.defaultCurrency)')))",
+              "a money budget needs every backend priced, in the budget's currency", fieldPath: ".rateLimits")
         .rule("!has(self.failover) || !has(self.failover.mode) || self.failover.mode != 'ActiveActive' || (self.defaultTargets.all(t, !has(t.priority) || t.priority == 0) && (!has(self.decisions) || self.decisions.all(d, d.targets.all(t, !has(t.priority) || t.priority == 0))))",
               FailoverPolicy.activeActiveMessage, fieldPath: ".failover.mode")
         .rule("!has(self.failover) || !has(self.failover.healthCheck) || (has(self.failover.healthCheck.enabled) && !self.failover.healthCheck.enabled) || self.backends.all(b, b.provider == 'SelfHosted')",

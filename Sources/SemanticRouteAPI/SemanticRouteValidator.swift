@@ -93,6 +93,7 @@ public enum SemanticRouteValidator {
 
         // Rate limits.
         errors += duplicates((spec.rateLimits ?? []).map(\.name), at: path / "rateLimits", field: "name")
+        errors += validateBudgets(spec, at: path)
 
         // Retry.
         if let retry = spec.retry, retry.triggers != nil, retry.on != nil {
@@ -113,6 +114,50 @@ public enum SemanticRouteValidator {
             }
             if let image = c.image, let why = ImageReference.unpinnedReason(image) {
                 errors.append(.invalid(p / "image", "\"\(image)\"", why))
+            }
+        }
+        return errors
+    }
+
+    /// Money budgets: each limit is a token budget or a money budget; a money budget needs every backend priced,
+    /// in one currency, and fits Envoy Gateway's counter.
+    static func validateBudgets(_ spec: SemanticRouteSpec, at path: FieldPath) -> [FieldError] {
+        var errors: [FieldError] = []
+        let limits = spec.rateLimits ?? []
+        for (i, limit) in limits.enumerated() {
+            let p = (path / "rateLimits")[i]
+            switch (limit.budget, limit.tokens, limit.limit) {
+            case (nil, .some, .some): continue
+            case (nil, nil, _): errors.append(.required(p / "tokens", "a token budget needs tokens and limit; a money budget needs budget"))
+            case (nil, _, nil): errors.append(.required(p / "limit", "a token budget needs tokens and limit; a money budget needs budget"))
+            case (.some, _, _) where limit.tokens != nil || limit.limit != nil:
+                errors.append(.invalid(p / "budget", nil, "set tokens and limit (a token budget) or budget (a money budget), not both"))
+            case (let budget?, _, _):
+                if let micros = budget.micros, micros > TokenRateLimit.maxBudgetMicros {
+                    errors.append(.invalid(p / "budget" / "amount", "\"\(budget.amount)\"",
+                                           "at most 4294.967295 per window: Envoy Gateway counts at most 4,294,967,295 units, here millionths of the currency (use a shorter window)"))
+                } else if budget.micros == 0 {
+                    errors.append(.invalid(p / "budget" / "amount", "\"\(budget.amount)\"", "must be more than 0"))
+                }
+            }
+        }
+        guard let first = limits.first(where: { $0.budget != nil }), let budget = first.budget else { return errors }
+        let currency = budget.effectiveCurrency
+        for (i, limit) in limits.enumerated() {
+            if let other = limit.budget, other.effectiveCurrency != currency {
+                errors.append(.invalid((path / "rateLimits")[i] / "budget" / "currency", "\"\(other.effectiveCurrency)\"",
+                                       "every budget and price of a route uses one currency (\(currency) here)"))
+            }
+        }
+        for (i, backend) in spec.backends.enumerated() {
+            let p = (path / "backends")[i]
+            guard let pricing = backend.pricing else {
+                errors.append(.required(p / "pricing", "the route has a money budget (rateLimits[].budget), so every backend needs its price"))
+                continue
+            }
+            if pricing.effectiveCurrency != currency {
+                errors.append(.invalid(p / "pricing" / "currency", "\"\(pricing.effectiveCurrency)\"",
+                                       "every budget and price of a route uses one currency (\(currency) here)"))
             }
         }
         return errors

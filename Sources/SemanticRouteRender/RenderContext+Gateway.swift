@@ -33,12 +33,14 @@ extension RenderContext {
         var routeSpec = JSONObject([("parentRefs", [.object(parent)])])
         if let hostnames = spec.hostnames, !hostnames.isEmpty { routeSpec["hostnames"] = JSONValue(hostnames) }
         routeSpec["rules"] = .array(rules)
-        let tokenKinds = Set((spec.rateLimits ?? []).map(\.tokens))
-        if !tokenKinds.isEmpty {
-            routeSpec["llmRequestCosts"] = .array(TokenRateLimit.Tokens.allCases.filter(tokenKinds.contains).map { t in
-                ["metadataKey": .string(t.metadataKey), "type": .string(t.costType)]
-            })
+        let tokenKinds = Set((spec.rateLimits ?? []).compactMap(\.tokens))
+        var costs: [JSONValue] = TokenRateLimit.Tokens.allCases.filter(tokenKinds.contains).map { t in
+            ["metadataKey": .string(t.metadataKey), "type": .string(t.costType)]
         }
+        if let expression = costExpression() {
+            costs.append(["metadataKey": .string(Self.costMetadataKey), "type": "CEL", "cel": .string(expression)])
+        }
+        if !costs.isEmpty { routeSpec["llmRequestCosts"] = .array(costs) }
         return object(RenderedKinds.aiGatewayRoutes, name: names.aiGatewayRoute,
                       labels: [(RouteLabels.componentKey, "route")], spec: .object(routeSpec))
     }
@@ -140,11 +142,14 @@ extension RenderContext {
         if let header = limit.clientHeader {
             rule["clientSelectors"] = [["headers": [["name": .string(header), "type": "Distinct"]]]]
         }
-        rule["limit"] = ["requests": .int(Int64(limit.limit)), "unit": .string(limit.window.rawValue)]
+        // A money budget counts millionths of the currency under the CEL cost's key; a token budget, tokens.
+        let requests = limit.budget?.micros.map { Int64($0) } ?? Int64(limit.limit ?? 0)
+        let key = limit.budget != nil ? Self.costMetadataKey : (limit.tokens ?? .total).metadataKey
+        rule["limit"] = ["requests": .int(requests), "unit": .string(limit.window.rawValue)]
         rule["cost"] = [
             "request": ["from": "Number", "number": 0],
             "response": ["from": "Metadata", "metadata": [
-                "namespace": .string(Self.usageMetadataNamespace), "key": .string(limit.tokens.metadataKey),
+                "namespace": .string(Self.usageMetadataNamespace), "key": .string(key),
             ]],
         ]
         return .object(rule)

@@ -22,10 +22,13 @@ struct SampleCoverageTests {
         #expect(backends.contains { $0.endpoint?.url != nil } && backends.contains { $0.endpoint?.service != nil })
     }
 
-    @Test("token limits cover input, output and total, per header and shared, second to hour")
+    @Test("token limits cover input, output and total, per header and shared, second to hour; money budgets and failover settings appear")
     func rateLimits() {
         let limits = Self.specs.flatMap { $0.rateLimits ?? [] }
-        #expect(Set(limits.map(\.tokens)) == Set(TokenRateLimit.Tokens.allCases))
+        #expect(Set(limits.compactMap(\.tokens)) == Set(TokenRateLimit.Tokens.allCases))
+        #expect(limits.contains { $0.budget != nil } && Self.specs.flatMap(\.backends).contains { $0.pricing != nil })
+        #expect(Set(Self.specs.compactMap { $0.failover?.mode }) == Set(FailoverPolicy.Mode.allCases))
+        #expect(Self.specs.contains { $0.failover?.healthCheck != nil } && Self.specs.contains { $0.failover?.circuitBreaker != nil })
         #expect(Set(limits.map(\.window)).isSuperset(of: [.second, .minute, .hour]))
         #expect(limits.contains { $0.clientHeader != nil } && limits.contains { $0.clientHeader == nil })
     }
