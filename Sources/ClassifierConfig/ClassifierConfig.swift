@@ -21,10 +21,12 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
     public var conversation: Conversation?
     /// Pass requests through unclassified on internal errors (true) or fail them (false).
     public var failOpen: Bool
+    /// Sticky A/B tests, at most one per decision; nil: none.
+    public var experiments: [Experiment]?
 
     public init(version: Int = ClassifierConfig.currentVersion, route: String, models: [String], decisions: [DecisionRule],
                 defaultAlias: String, safety: Safety? = nil, cache: Cache? = nil, shadow: Shadow? = nil, session: Session? = nil,
-                conversation: Conversation? = nil, failOpen: Bool = true) {
+                conversation: Conversation? = nil, failOpen: Bool = true, experiments: [Experiment]? = nil) {
         self.version = version
         self.route = route
         self.models = models
@@ -36,6 +38,7 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
         self.session = session
         self.conversation = conversation
         self.failOpen = failOpen
+        self.experiments = experiments
     }
 
     /// One decision, already sorted by priority by the operator (first match wins).

@@ -80,7 +80,8 @@ extension ClassifierPipeline {
         timings.totalMicros = Self.micros(clock.now - start)
 
         let redacted = piiAction == .redact ? verdict.piiFound.map(\.rawValue) : []
-        let alias = chosen?.alias ?? config.defaultAlias
+        let (alias, experiment) = aliasAndArm(decision: chosen, headers: headers)
+        let arm = experiment.map { " in experiment \($0.experiment), arm \($0.arm)" } ?? ""
         let extProc: ClassificationReport.ExtProcPreview
         if modelMissing {
             extProc = .init(action: .passThrough, reason: PassThroughReason.noModel.rawValue,
@@ -92,7 +93,7 @@ extension ClassifierPipeline {
             extProc = .init(action: .block, reason: nil, detail: "ext_proc answers 403 (\(block.rawValue)); the request never reaches a model")
         } else {
             extProc = .init(action: .rewrite, reason: nil,
-                            detail: "ext_proc rewrites model \"\(request.model)\" to \"\(alias)\" (decision \(chosen?.name ?? "default"))\(cache == nil ? "" : "; the semantic cache may answer it instead (not consulted here)")")
+                            detail: "ext_proc rewrites model \"\(request.model)\" to \"\(alias)\" (decision \(chosen?.name ?? "default")\(arm))\(cache == nil ? "" : "; the semantic cache may answer it instead (not consulted here)")")
         }
         return ClassificationReport(
             text: request.prompt,

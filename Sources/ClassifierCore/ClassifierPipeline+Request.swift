@@ -43,7 +43,7 @@ extension ClassifierPipeline {
         let choice = choose(request, signals: signals, pin: true)
         let chosen = choice.decision
         let decisionName = chosen?.name ?? "default"
-        let alias = chosen?.alias ?? config.defaultAlias
+        let (alias, experiment) = aliasAndArm(decision: chosen, headers: headers)
 
         // Semantic cache (not for streams: a cached JSON body cannot answer an SSE request).
         var cacheToken: CacheToken?
@@ -79,6 +79,7 @@ extension ClassifierPipeline {
                                                  systemPrompt: chosen?.systemPrompt, redactor: redactor)
         let newBody = json.bytes
         var headers = [HeaderField("x-semroute-decision", decisionName)]
+        if let experiment { headers.append(HeaderField("x-semroute-experiment", "\(experiment.experiment)=\(experiment.arm)")) }
         let domain = (choice.basis == .conversation ? choice.context?.computedDomainLabel : nil) ?? signals.computedDomainLabel
         if let domain { headers.append(HeaderField("x-semroute-domain", domain)) }
         headers.append(HeaderField("content-length", String(newBody.count)))
@@ -86,7 +87,18 @@ extension ClassifierPipeline {
         timings.totalMicros = Self.micros(clock.now - start)
         return .rewrite(RequestRewrite(body: newBody, headers: headers, decision: decisionName, alias: alias, domain: domain,
                                        redacted: redacted.map(\.rawValue), cacheToken: cacheToken, timings: timings,
-                                       shadowEligible: chosen != nil, basis: choice.basis, pinned: choice.pinned))
+                                       shadowEligible: chosen != nil, basis: choice.basis, pinned: choice.pinned,
+                                       experiment: experiment))
+    }
+
+    /// The alias a request gets: its arm's when its decision runs an experiment and the request names a user,
+    /// else the decision's (or the default alias).
+    func aliasAndArm(decision: CompiledDecision?, headers: [String: String]) -> (String, ExperimentArm?) {
+        let alias = decision?.alias ?? config.defaultAlias
+        guard let experiment = experiments[decision?.name ?? "default"], let arm = experiment.arm(headers: headers) else {
+            return (alias, nil)
+        }
+        return (arm.alias, ExperimentArm(experiment: experiment.name, arm: arm.name))
     }
 
     /// The response phase: stores a 200 JSON response for the request that carried `token` in the

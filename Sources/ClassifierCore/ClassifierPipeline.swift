@@ -30,6 +30,8 @@ public final class ClassifierPipeline: Sendable {
     /// Whether requests' headers matter (a `when.headers` test or session pinning): ext_proc collects them only
     /// then. Fixed at load: it is read on every request.
     public let readsHeaders: Bool
+    /// Sticky A/B tests by decision name (`default` for the default targets).
+    let experiments: [String: ExperimentAssigner]
 
     enum SafetyAction: String { case block = "Block", redact = "Redact", allow = "Allow", off }
 
@@ -159,7 +161,20 @@ public final class ClassifierPipeline: Sendable {
             sessionHeader = nil
             sessions = nil
         }
-        readsHeaders = sessions != nil || decisions.contains { $0.condition.usesHeaders }
+        var experiments: [String: ExperimentAssigner] = [:]
+        let decisionNames = Set(decisions.map(\.name) + ["default"])
+        for (i, experiment) in (config.experiments ?? []).enumerated() {
+            let field = "experiments[\(i)]"
+            guard decisionNames.contains(experiment.decision) else {
+                throw ClassifierConfigError(field: "\(field).decision", reason: "names no decision (got \(experiment.decision))")
+            }
+            guard experiments[experiment.decision] == nil else {
+                throw ClassifierConfigError(field: "\(field).decision", reason: "decision \(experiment.decision) already has an experiment")
+            }
+            experiments[experiment.decision] = try ExperimentAssigner(experiment, field: field)
+        }
+        self.experiments = experiments
+        readsHeaders = sessions != nil || !experiments.isEmpty || decisions.contains { $0.condition.usesHeaders }
     }
 
     /// Takes over the live session pins of the pipeline this one replaces (a config reload), when both pin by

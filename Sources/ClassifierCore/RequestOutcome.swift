@@ -65,6 +65,14 @@ public struct RequestRewrite: Sendable {
     public var basis: DecisionBasis = .lastTurn
     /// True when this request's decision was pinned for its session just now (its first classified turn).
     public var pinned = false
+    /// The sticky A/B test this request took part in and its arm (nil: no experiment, or no user header).
+    public var experiment: ExperimentArm?
+}
+
+/// An experiment and the arm a request was assigned to.
+public struct ExperimentArm: Sendable, Hashable {
+    public var experiment: String
+    public var arm: String
 }
 
 /// A reply sent to the client instead of forwarding the request.

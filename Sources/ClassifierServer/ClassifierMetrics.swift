@@ -39,6 +39,12 @@ struct ClassifierMetrics: Sendable {
         Counter(label: Self.prefix + "decisions_by_basis_total", dimensions: [("basis", basis)], factory: factory).increment()
     }
 
+    /// A request assigned to an arm of a sticky A/B test.
+    func countExperimentArm(experiment: String, arm: String) {
+        Counter(label: Self.prefix + "experiment_assignments_total", dimensions: [("experiment", experiment), ("arm", arm)],
+                factory: factory).increment()
+    }
+
     /// Session pins held by this replica now.
     func recordSessionPins(_ count: Int) {
         Gauge(label: Self.prefix + "session_pins", factory: factory).record(count)
@@ -89,6 +95,7 @@ struct ClassifierMetrics: Sendable {
         "request_duration_seconds", "stage_duration_seconds", "decisions_total", "blocked_total",
         "cache_hits_total", "cache_misses_total", "pass_through_total", "errors_total", "config_reloads_total",
         "shadow_requests_total", "shadow_duration_seconds", "active_streams", "decisions_by_basis_total", "session_pins",
+        "experiment_assignments_total",
     ].map { prefix + $0 }
 
     /// The closed set of error kinds.

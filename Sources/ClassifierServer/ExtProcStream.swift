@@ -109,6 +109,7 @@ struct ExtProcStream {
         case .rewrite(let rewrite):
             metrics.countDecision(rewrite.decision)
             if rewrite.basis != .lastTurn { metrics.countDecisionBasis(rewrite.basis.rawValue) }
+            if let e = rewrite.experiment { metrics.countExperimentArm(experiment: e.experiment, arm: e.arm) }
             if snapshot.config.session != nil { metrics.recordSessionPins(snapshot.pipeline.pinnedSessions) }
             record(rewrite.timings)
             if let token = rewrite.cacheToken {

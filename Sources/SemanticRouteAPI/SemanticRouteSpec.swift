@@ -14,6 +14,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
     public var rateLimits: [TokenRateLimit]?
     public var retry: RetryPolicy?
     public var failover: FailoverPolicy?
+    public var experiments: [Experiment]?
     public var timeouts: Timeouts?
     public var shadow: ShadowPolicy?
     public var session: SessionPolicy?
@@ -23,7 +24,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
     public init(gatewayRef: GatewayReference, hostnames: [String]? = nil, model: String, aliases: [String]? = nil,
                 backends: [Backend], decisions: [Decision]? = nil, defaultTargets: [Target], safety: SafetyPolicy? = nil,
                 cache: CachePolicy? = nil, rateLimits: [TokenRateLimit]? = nil, retry: RetryPolicy? = nil,
-                failover: FailoverPolicy? = nil, timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, session: SessionPolicy? = nil,
+                failover: FailoverPolicy? = nil, experiments: [Experiment]? = nil, timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, session: SessionPolicy? = nil,
                 conversation: ConversationPolicy? = nil, classifier: ClassifierSpec? = nil) {
         self.gatewayRef = gatewayRef
         self.hostnames = hostnames
@@ -37,6 +38,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         self.rateLimits = rateLimits
         self.retry = retry
         self.failover = failover
+        self.experiments = experiments
         self.timeouts = timeouts
         self.shadow = shadow
         self.session = session
@@ -71,6 +73,8 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
                                  of: TokenRateLimit.schema, maxItems: 16, listType: "map", mapKeys: ["name"]),
             "retry": RetryPolicy.schema,
             "failover": FailoverPolicy.schema,
+            "experiments": .array("Sticky A/B tests, at most one per decision.", of: Experiment.schema, maxItems: maxDecisions + 1,
+                                  listType: "map", mapKeys: ["name"]),
             "timeouts": Timeouts.schema,
             "shadow": ShadowPolicy.schema,
             "session": SessionPolicy.schema,
@@ -86,6 +90,10 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         .rule("!has(self.aliases) || !(self.model in self.aliases)", "aliases must not repeat model", fieldPath: ".aliases")
         .rule("!has(self.rateLimits) || self.rateLimits.all(l, !has(l.budget) || self.backends.all(b, has(b.pricing) && (has(b.pricing.currency) ? b.pricing.currency : '\(Pricing.defaultCurrency)') == (has(l.budget.currency) ? l.budget.currency : '\(Pricing.defaultCurrency)')))",
               "a money budget needs every backend priced, in the budget's currency", fieldPath: ".rateLimits")
+        .rule("!has(self.experiments) || self.experiments.all(e, e.arms.all(a, self.backends.exists(b, b.name == a.backend)))",
+              "every experiment arm must name a backend of this route", fieldPath: ".experiments")
+        .rule("!has(self.experiments) || self.experiments.all(e, !has(e.decision) || e.decision == 'default' || (has(self.decisions) && self.decisions.exists(d, d.name == e.decision)))",
+              "an experiment's decision must be a decision of this route, or default", fieldPath: ".experiments")
         .rule("!has(self.failover) || !has(self.failover.mode) || self.failover.mode != 'ActiveActive' || (self.defaultTargets.all(t, !has(t.priority) || t.priority == 0) && (!has(self.decisions) || self.decisions.all(d, d.targets.all(t, !has(t.priority) || t.priority == 0))))",
               FailoverPolicy.activeActiveMessage, fieldPath: ".failover.mode")
         .rule("!has(self.failover) || !has(self.failover.healthCheck) || (has(self.failover.healthCheck.enabled) && !self.failover.healthCheck.enabled) || self.backends.all(b, b.provider == 'SelfHosted')",

@@ -81,6 +81,9 @@ public enum SemanticRouteValidator {
             }
         }
 
+        // Experiments: real decisions and backends, one per decision, and every arm's rule fits the AIGatewayRoute.
+        errors += validateExperiments(spec, known: known, backendNames: backendNames, at: path)
+
         // Failover: ActiveActive has one priority level; an active probe would starve a hosted backend.
         if let failover = spec.failover {
             errors += validate(failover, spec: spec, at: path / "failover")
@@ -115,6 +118,44 @@ public enum SemanticRouteValidator {
             if let image = c.image, let why = ImageReference.unpinnedReason(image) {
                 errors.append(.invalid(p / "image", "\"\(image)\"", why))
             }
+        }
+        return errors
+    }
+
+    static func validateExperiments(_ spec: SemanticRouteSpec, known: Set<String>, backendNames: [String], at path: FieldPath) -> [FieldError] {
+        let experiments = spec.experiments ?? []
+        guard !experiments.isEmpty else { return [] }
+        var errors = duplicates(experiments.map(\.name), at: path / "experiments", field: "name")
+        let decisions = Set((spec.decisions ?? []).map(\.name))
+        var split: [String: Int] = [:]
+        for (i, experiment) in experiments.enumerated() {
+            let p = (path / "experiments")[i]
+            let decision = experiment.effectiveDecision
+            if decision != "default", !decisions.contains(decision) {
+                errors.append(FieldError(.notFound, p / "decision", value: "\"\(decision)\"",
+                                         "no decision of this route has that name; known: " + (["default"] + (spec.decisions ?? []).map(\.name)).joined(separator: ", ")))
+            }
+            if let first = split[decision] {
+                errors.append(.invalid(p / "decision", "\"\(decision)\"", "experiments[\(first)] already splits this decision"))
+            } else {
+                split[decision] = i
+            }
+            if experiment.arms.count < 2 {
+                errors.append(.invalid(p / "arms", nil, "an experiment needs at least two arms"))
+            }
+            errors += duplicates(experiment.arms.map(\.name), at: p / "arms", field: "name")
+            for (j, arm) in experiment.arms.enumerated() where !known.contains(arm.backend) {
+                errors.append(notFound((p / "arms")[j] / "backend", arm.backend, known: backendNames))
+            }
+            if !experiment.arms.isEmpty, experiment.arms.allSatisfy({ $0.effectiveWeight == 0 }) {
+                errors.append(.invalid(p / "arms", nil, "at least one arm needs a weight above 0"))
+            }
+        }
+        let arms = experiments.reduce(0) { $0 + $1.arms.count }
+        let rules = (spec.decisions?.count ?? 0) + 1 + arms
+        if rules > SemanticRouteSpec.maxDecisions + 1 {
+            errors.append(.invalid(path / "experiments", nil,
+                                   "an AIGatewayRoute holds at most 15 rules, and this route needs \(rules): \(spec.decisions?.count ?? 0) decisions, the default and \(arms) experiment arms (one rule each)"))
         }
         return errors
     }

@@ -162,7 +162,17 @@ extension RenderContext {
             route: "\(route.namespace)/\(route.name)", models: [spec.model] + (spec.aliases ?? []), decisions: rules,
             defaultAlias: names.alias("default"), safety: safety, cache: cache, shadow: shadow,
             session: session, conversation: conversation,
-            failOpen: spec.classifier?.failOpen ?? true)
+            failOpen: spec.classifier?.failOpen ?? true, experiments: experiments)
+    }
+
+    /// The sticky A/B tests, each arm with the alias its AIGatewayRoute rule matches.
+    var experiments: [ClassifierConfig.Experiment]? {
+        guard let list = spec.experiments, !list.isEmpty else { return nil }
+        return list.map { e in
+            ClassifierConfig.Experiment(name: e.name, decision: e.effectiveDecision, header: e.header, arms: e.arms.map { arm in
+                .init(name: arm.name, alias: armAlias(decision: e.effectiveDecision, arm: arm.name), weight: arm.effectiveWeight)
+            })
+        }
     }
 
     func condition(_ c: DecisionCondition) -> ClassifierConfig.Condition {

@@ -15,6 +15,14 @@ extension RenderContext {
         var rules: [JSONValue] = orderedDecisions.map { d in
             rule(name: d.name, models: [names.alias(d.name)], targets: d.targets, hidden: hide)
         }
+        // One rule per experiment arm: its alias goes to its backend, with the decision's fallback tiers behind it.
+        for (experiment, arm) in experimentArms {
+            let decision = experiment.effectiveDecision
+            let base = decision == "default" ? spec.defaultTargets : (backendTargets(ofDecision: decision) ?? [])
+            let fallbacks = base.filter { $0.effectivePriority > 0 && $0.backend != arm.backend }
+            rules.append(rule(name: Self.armRule(decision: decision, arm: arm.name), models: [armAlias(decision: decision, arm: arm.name)],
+                              targets: [Target(backend: arm.backend, weight: 1, priority: 0)] + fallbacks, hidden: hide))
+        }
         // The default rule also takes the virtual model itself, so a request the classifier let through
         // unclassified (failOpen) still reaches the default targets.
         let publicModels = [spec.model] + (spec.aliases ?? [])
@@ -47,6 +55,19 @@ extension RenderContext {
 
     /// The rule of the default alias when it has its own (AI Gateway v1.2): a dotted name no decision can take.
     static let defaultAliasRule = "default.alias"
+
+    /// The rule of an experiment arm, `<decision>.<arm>`: dotted, so no decision can take it.
+    static func armRule(decision: String, arm: String) -> String { "\(decision).\(arm)" }
+
+    /// The model alias of an experiment arm, `<route>.<decision>.<arm>`.
+    func armAlias(decision: String, arm: String) -> String { names.alias("\(decision).\(arm)") }
+
+    /// Every experiment arm, in the order the route lists them.
+    var experimentArms: [(Experiment, Experiment.Arm)] {
+        (spec.experiments ?? []).flatMap { e in e.arms.map { (e, $0) } }
+    }
+
+    func backendTargets(ofDecision name: String) -> [Target]? { decisions.first { $0.name == name }?.targets }
 
     private func rule(name: String, models: [String], targets: [Target], hidden: Bool = false) -> JSONValue {
         var rule = JSONObject([("name", .string(name))])
