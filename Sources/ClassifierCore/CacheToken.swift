@@ -3,5 +3,6 @@
 /// ``ClassifierPipeline/recordResponse(_:status:body:)``.
 public struct CacheToken: Sendable {
     let embedding: [Float]
+    /// The cache partition: the alias the request was sent under (a decision's, or an experiment arm's).
     let decision: String
 }

@@ -51,7 +51,9 @@ extension ClassifierPipeline {
             let embedding = signals.embedding()
             let cacheStart = clock.now
             if let embedding {
-                if let hit = cache.lookup(embedding, decision: decisionName) {
+                // Partitioned by the alias the request goes out under: the decision's, or its experiment arm's,
+                // so one arm's answers never serve another arm's users.
+                if let hit = cache.lookup(embedding, decision: alias) {
                     timings.cacheMicros = Self.micros(clock.now - cacheStart)
                     timings.encoderMicros = Self.encoderTime(signals, choice).map(Self.micros)
                     timings.decisionMicros = max(0, Self.micros(cacheStart - mark) - ((timings.encoderMicros ?? 0) - encoderBeforeDecisions))
@@ -62,7 +64,7 @@ extension ClassifierPipeline {
                                   HeaderField("x-semroute-cache", "hit")],
                         body: hit, reason: .cacheHit, decision: decisionName, timings: timings))
                 }
-                cacheToken = CacheToken(embedding: embedding, decision: decisionName)
+                cacheToken = CacheToken(embedding: embedding, decision: alias)
             }
             timings.cacheMicros = Self.micros(clock.now - cacheStart)
             timings.decisionMicros = Self.micros(cacheStart - mark)

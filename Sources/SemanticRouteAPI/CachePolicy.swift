@@ -15,7 +15,7 @@ public struct CachePolicy: Sendable, Hashable, Codable {
     }
 
     static var schema: JSONSchema {
-        .object("A semantic cache in the classifier: a prompt whose embedding is close enough to a cached one (same decision) is answered from the cache. Off by default.", [
+        .object("A semantic cache in the classifier: a prompt whose embedding is close enough to a cached one (same decision, and same experiment arm) is answered from the cache. Off by default.", [
             "enabled": .boolean("Turns the cache on.", default: false),
             "similarityThreshold": .number("The minimum cosine similarity for a hit, 0 to 1.", minimum: 0, maximum: 1, default: 0.95),
             "ttl": .duration("How long an entry lives.", default: "10m"),

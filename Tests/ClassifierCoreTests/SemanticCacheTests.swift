@@ -41,6 +41,31 @@ struct SemanticCacheTests {
         #expect(hit(p, "write code to sort a list") == nil)
     }
 
+    @Test("with a sticky A/B test on the decision, one arm's cached answer never serves a user of the other arm")
+    func experimentArms() throws {
+        var config = Fixtures.config([Fixtures.rule("code", .init(keywords: .init(any: ["python"])))],
+                                     cache: .init(similarityThreshold: 0.95, ttlSeconds: 60, maxEntries: 100))
+        config.experiments = [.init(name: "x", decision: "code", header: "x-user-id", arms: [
+            .init(name: "a", alias: "mom.code.a", weight: 1), .init(name: "b", alias: "mom.code.b", weight: 1),
+        ])]
+        let p = try ClassifierPipeline(config: config, encoder: BagOfWordsEncoder(), heads: nil, now: { .zero })
+        func send(_ user: String) -> RequestOutcome {
+            p.processRequest(path: "/v1/chat/completions", contentType: "application/json",
+                             body: Fixtures.chat("write python code to sort a list"), headers: ["x-user-id": user])
+        }
+        // Two users on different arms (found by trying ids; the assignment is deterministic).
+        var arms: [String: String] = [:]
+        for i in 0..<50 {
+            if case .rewrite(let r) = send("user-\(i)"), let arm = r.experiment?.arm, arms[arm] == nil { arms[arm] = "user-\(i)" }
+        }
+        let (userA, userB) = (try #require(arms["a"]), try #require(arms["b"]))
+        guard case .rewrite(let first) = send(userA) else { Issue.record("not rewritten"); return }
+        p.recordResponse(try #require(first.cacheToken), status: 200, body: response)
+        if case .respond(let reply) = send(userA) { #expect(reply.reason == .cacheHit) } else { Issue.record("same arm: a cache hit expected") }
+        guard case .rewrite(let other) = send(userB) else { Issue.record("the other arm was answered from the cache"); return }
+        #expect(other.alias == "mom.code.b")
+    }
+
     @Test("entries expire after the TTL")
     func ttl() throws {
         let clock = ManualClock()
