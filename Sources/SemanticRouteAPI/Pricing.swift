@@ -53,7 +53,7 @@ public struct Pricing: Sendable, Hashable, Codable {
             "input": .string("The price of one million input (prompt) tokens, cached ones included.", pattern: pricePattern, maxLength: 10),
             "output": .string("The price of one million output (completion) tokens, reasoning ones included.", pattern: pricePattern, maxLength: 10),
             "currency": .string("An ISO 4217 code; every priced backend and every budget of a route use the same one.",
-                                pattern: currencyPattern, default: defaultCurrency),
+                                pattern: currencyPattern, maxLength: 3, default: defaultCurrency),
         ])
     }
 }

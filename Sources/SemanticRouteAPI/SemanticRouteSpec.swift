@@ -69,7 +69,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
             "defaultTargets": Target.listSchema("Where requests go when no decision matches."),
             "safety": SafetyPolicy.schema,
             "cache": CachePolicy.schema,
-            "rateLimits": .array("Token budgets, enforced by Envoy Gateway's global rate limiter (requires Redis).",
+            "rateLimits": .array("Token and money budgets, enforced by Envoy Gateway's global rate limiter (requires Redis).",
                                  of: TokenRateLimit.schema, maxItems: 16, listType: "map", mapKeys: ["name"]),
             "retry": RetryPolicy.schema,
             "failover": FailoverPolicy.schema,
@@ -88,8 +88,10 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         .rule("!has(self.shadow) || self.backends.exists(b, b.name == self.shadow.backend)",
               "shadow.backend must name a backend of this route", fieldPath: ".shadow.backend")
         .rule("!has(self.aliases) || !(self.model in self.aliases)", "aliases must not repeat model", fieldPath: ".aliases")
-        .rule("!has(self.rateLimits) || self.rateLimits.all(l, !has(l.budget) || self.backends.all(b, has(b.pricing) && (has(b.pricing.currency) ? b.pricing.currency : '\(Pricing.defaultCurrency)') == (has(l.budget.currency) ? l.budget.currency : '\(Pricing.defaultCurrency)')))",
-              "a money budget needs every backend priced, in the budget's currency", fieldPath: ".rateLimits")
+        .rule("!has(self.rateLimits) || !self.rateLimits.exists(l, has(l.budget)) || self.backends.all(b, has(b.pricing))",
+              "a money budget needs every backend priced", fieldPath: ".rateLimits")
+        .rule("!has(self.rateLimits) || self.rateLimits.all(l, !has(l.budget) || self.backends.all(b, !has(b.pricing) || (has(b.pricing.currency) ? b.pricing.currency : '\(Pricing.defaultCurrency)') == (has(l.budget.currency) ? l.budget.currency : '\(Pricing.defaultCurrency)')))",
+              "every budget and price of a route uses one currency", fieldPath: ".rateLimits")
         .rule("!has(self.experiments) || self.experiments.all(e, e.arms.all(a, self.backends.exists(b, b.name == a.backend)))",
               "every experiment arm must name a backend of this route", fieldPath: ".experiments")
         .rule("!has(self.experiments) || self.experiments.all(e, !has(e.decision) || e.decision == 'default' || (has(self.decisions) && self.decisions.exists(d, d.name == e.decision)))",

@@ -85,7 +85,7 @@ public struct TokenRateLimit: Sendable, Hashable, Codable {
             "budget": .object("Money allowed per window (per client when `clientHeader` is set): each response costs its input and output tokens at its backend's `pricing`, counted in millionths of the currency and rounded up per response. Every backend of the route needs `pricing`. At most 4294.967295 per window (Envoy Gateway counts at most 4,294,967,295 units).",
                               required: ["amount"], [
                 "amount": .string("The amount, a decimal string with at most six decimals, e.g. `\"25.00\"`.", pattern: budgetPattern, maxLength: 11),
-                "currency": .string("An ISO 4217 code, the same as the backends' pricing.", pattern: Pricing.currencyPattern, default: Pricing.defaultCurrency),
+                "currency": .string("An ISO 4217 code, the same as the backends' pricing.", pattern: Pricing.currencyPattern, maxLength: 3, default: Pricing.defaultCurrency),
             ]),
             "window": .string("The window the budget refills over.", enum: Window.allCases.map(\.rawValue)),
             "clientHeader": .string("A request header identifying the client (e.g. `x-user-id`); each distinct value gets its own budget. Without it the budget is shared by all clients.",
