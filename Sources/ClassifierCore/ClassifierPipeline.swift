@@ -27,8 +27,8 @@ public final class ClassifierPipeline: Sendable {
     let sessionHeader: String?
     /// Earlier user turns a follow-up is classified with (`config.conversation`; 0 without one).
     let contextTurns: Int
-    /// Whether requests' headers matter (a `when.headers` test or session pinning): ext_proc collects them only
-    /// then. Fixed at load: it is read on every request.
+    /// Whether requests' headers matter (a `when.headers` test, session pinning or a sticky A/B test): ext_proc
+    /// collects them only then. Fixed at load: it is read on every request.
     public let readsHeaders: Bool
     /// Sticky A/B tests by decision name (`default` for the default targets).
     let experiments: [String: ExperimentAssigner]
