@@ -112,9 +112,15 @@ let package = Package(
         .target(name: "SemanticRouteAPI", dependencies: ["KubeCore"]),
         // Pure: SemanticRoute -> desired objects. No I/O, no clock, no logging.
         .target(name: "SemanticRouteRender", dependencies: ["KubeCore", "SemanticRouteAPI", "ClassifierConfig"]),
+        // Instant queries against the Prometheus HTTP API (rollout analysis).
+        .target(name: "PrometheusQuery", dependencies: [
+            "KubeCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         // Reconcile, status evaluation, pruning, wiring.
         .target(name: "SemanticRouteController", dependencies: [
-            "KubeCore", "KubeClient", "KubeRuntime", "SemanticRouteAPI", "SemanticRouteRender",
+            "KubeCore", "KubeClient", "KubeRuntime", "SemanticRouteAPI", "SemanticRouteRender", "PrometheusQuery",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -122,7 +128,7 @@ let package = Package(
         // The operator process's composition root: settings (flags, environment, defaults), the client, the
         // operator and its health/metrics endpoints as one ServiceGroup; testable in process.
         .target(name: "OperatorApp", dependencies: [
-            "KubeCore", "KubeClient", "KubeRuntime", "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController",
+            "KubeCore", "KubeClient", "KubeRuntime", "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController", "PrometheusQuery",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -167,7 +173,7 @@ let package = Package(
                     exclude: ["Golden", "XDS"]),
         .testTarget(name: "SemanticRouteControllerTests", dependencies: [
             "SemanticRouteController", "SemanticRouteAPI", "SemanticRouteRender", "KubeCore", "KubeClient",
-            "KubeRuntime", "KubeLocal", "KubeSimulation", "KubeEnvtest", "SemrouteTestSupport",
+            "KubeRuntime", "KubeLocal", "KubeSimulation", "KubeEnvtest", "SemrouteTestSupport", "PrometheusQuery",
         ]),
         .testTarget(name: "ClassifierCoreTests", dependencies: ["ClassifierCore", "ClassifierConfig", "SemrouteTestSupport"]),
         .testTarget(name: "ClassifierServerTests", dependencies: [

@@ -49,7 +49,12 @@ enum ServerSideApply {
         let others = managed.entries.filter { !($0.manager == manager && $0.operation == "Apply") }.reduce(into: Set<FieldSet.Path>()) {
             $0.formUnion($1.fields.paths)
         }
-        for path in previous.paths.subtracting(appliedSet.paths).sorted(by: { $0.count > $1.count }) where !others.contains(path) {
+        // Deepest first; at equal depth a whole list element (`…k:{…}, .`) before its own fields, so removing its
+        // key field first can never strand the rest of the element where its key no longer finds it.
+        let stale = previous.paths.subtracting(appliedSet.paths).sorted { a, b in
+            a.count != b.count ? a.count > b.count : (a.last == ".") && (b.last != ".")
+        }
+        for path in stale where !others.contains(path) {
             FieldSet.remove(path, from: &merged)
         }
         let now = Timestamp.string(Timestamp.now())

@@ -4,6 +4,7 @@ import KubeClient
 import KubeRuntime
 import Logging
 import Prometheus
+import PrometheusQuery
 import SemanticRouteController
 import SemanticRouteRender
 import ServiceLifecycle
@@ -40,6 +41,7 @@ public final class OperatorApp: Sendable {
                 concurrency: settings.concurrency, resyncPeriod: .seconds(settings.resyncSeconds),
                 drainTimeout: .seconds(settings.shutdownTimeoutSeconds), leaderElection: election)
             configuration.detectAIGateway = settings.aiGatewayVersion == nil
+            configuration.prometheus = settings.prometheusURL.map { PrometheusClient(baseURL: $0) }
             let op = try await SemanticRouteOperator.make(client: client, configuration: configuration, logger: logger)
             let http = OperatorHTTPServer.applications(
                 healthAddress: settings.healthAddr, metricsAddress: settings.metricsAddr, registry: registry,

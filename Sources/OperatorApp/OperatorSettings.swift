@@ -23,6 +23,8 @@ public struct OperatorSettings: Sendable {
         public var concurrency: Int?
         /// `auto`, `v1.1` or `v1.2` (nil: env SEMROUTE_AI_GATEWAY_VERSION, else `auto`).
         public var aiGatewayVersion: String?
+        /// The Prometheus that rollouts are judged from (nil: env SEMROUTE_PROMETHEUS_URL, else none).
+        public var prometheusURL: String?
         public var resyncSeconds: Int = 600
         public var shutdownTimeoutSeconds: Int = 30
 
@@ -49,6 +51,8 @@ public struct OperatorSettings: Sendable {
     public var concurrency: Int
     /// The AI Gateway release to render for; nil: detect it from the installed AIGatewayRoute CRD at start.
     public var aiGatewayVersion: AIGatewayVersion?
+    /// The Prometheus HTTP API rollouts are judged from; nil: rollouts hold, paused, saying so.
+    public var prometheusURL: String?
     public var resyncSeconds: Int
     public var shutdownTimeoutSeconds: Int
 
@@ -85,6 +89,14 @@ public struct OperatorSettings: Sendable {
             aiGatewayVersion = version
         } else {
             throw Invalid("--ai-gateway-version \"\(aiGateway)\": must be auto, \(AIGatewayVersion.allCases.map(\.rawValue).joined(separator: " or "))")
+        }
+        prometheusURL = c.prometheusURL ?? env["SEMROUTE_PROMETHEUS_URL"]
+        if prometheusURL?.isEmpty == true { prometheusURL = nil }
+        if let url = prometheusURL {
+            let scheme = url.prefix { $0 != ":" }.lowercased()
+            guard ["http", "https"].contains(scheme), url.hasPrefix(scheme + "://"), url.count > scheme.count + 3 else {
+                throw Invalid("--prometheus-url \"\(url)\": must be an http:// or https:// URL, e.g. http://prometheus.monitoring:9090")
+            }
         }
         resyncSeconds = c.resyncSeconds
         guard resyncSeconds >= 10 else { throw Invalid("--resync-seconds \(resyncSeconds): must be at least 10") }

@@ -72,6 +72,18 @@ extension SemanticRoute {
             failover.circuitBreaker = failover.circuitBreaker?.filled
             r.spec.failover = failover
         }
+        r.spec.rollouts = r.spec.rollouts?.map { rollout in
+            var rollout = rollout
+            rollout.decision = rollout.effectiveDecision
+            rollout.steps = rollout.steps ?? Rollout.defaultSteps
+            rollout.interval = rollout.interval ?? Rollout.defaultInterval
+            var analysis = rollout.analysis ?? Rollout.Analysis()
+            analysis.maxErrorRate = analysis.maxErrorRate ?? Rollout.Analysis.defaultMaxErrorRate
+            analysis.maxLatencyRatio = analysis.maxLatencyRatio ?? Rollout.Analysis.defaultMaxLatencyRatio
+            analysis.minRequests = analysis.effectiveMinRequests
+            rollout.analysis = analysis
+            return rollout
+        }
         var classifier = r.spec.classifier ?? ClassifierSpec()
         classifier.replicas = classifier.replicas ?? 1
         classifier.failOpen = classifier.failOpen ?? true

@@ -10,6 +10,7 @@ public enum SemanticRouteCRD {
         ("Backends", "integer", ".status.backends", "Upstream backends", 0),
         ("Classifier", "string", ".status.classifier.ready", "Classifier pods ready/desired", 0),
         ("Ready", "string", #".status.conditions[?(@.type=="Ready")].status"#, "Whether the route is live", 0),
+        ("Rollout", "string", ".status.rollout", "Each rollout: name, candidate weight, phase", 0),
         ("Reason", "string", #".status.conditions[?(@.type=="Ready")].reason"#, "Why the route is (not) ready", 1),
         ("Age", "date", ".metadata.creationTimestamp", "", 0),
     ]

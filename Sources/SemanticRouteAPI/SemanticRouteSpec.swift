@@ -15,6 +15,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
     public var retry: RetryPolicy?
     public var failover: FailoverPolicy?
     public var experiments: [Experiment]?
+    public var rollouts: [Rollout]?
     public var timeouts: Timeouts?
     public var shadow: ShadowPolicy?
     public var session: SessionPolicy?
@@ -24,7 +25,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
     public init(gatewayRef: GatewayReference, hostnames: [String]? = nil, model: String, aliases: [String]? = nil,
                 backends: [Backend], decisions: [Decision]? = nil, defaultTargets: [Target], safety: SafetyPolicy? = nil,
                 cache: CachePolicy? = nil, rateLimits: [TokenRateLimit]? = nil, retry: RetryPolicy? = nil,
-                failover: FailoverPolicy? = nil, experiments: [Experiment]? = nil, timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, session: SessionPolicy? = nil,
+                failover: FailoverPolicy? = nil, experiments: [Experiment]? = nil, rollouts: [Rollout]? = nil, timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, session: SessionPolicy? = nil,
                 conversation: ConversationPolicy? = nil, classifier: ClassifierSpec? = nil) {
         self.gatewayRef = gatewayRef
         self.hostnames = hostnames
@@ -39,6 +40,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         self.retry = retry
         self.failover = failover
         self.experiments = experiments
+        self.rollouts = rollouts
         self.timeouts = timeouts
         self.shadow = shadow
         self.session = session
@@ -75,6 +77,8 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
             "failover": FailoverPolicy.schema,
             "experiments": .array("Sticky A/B tests, at most one per decision.", of: Experiment.schema, maxItems: maxDecisions + 1,
                                   listType: "map", mapKeys: ["name"]),
+            "rollouts": .array("Progressive canaries, at most one per decision.", of: Rollout.schema, maxItems: maxDecisions + 1,
+                               listType: "map", mapKeys: ["name"]),
             "timeouts": Timeouts.schema,
             "shadow": ShadowPolicy.schema,
             "session": SessionPolicy.schema,
@@ -96,6 +100,10 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
               "every experiment arm must name a backend of this route", fieldPath: ".experiments")
         .rule("!has(self.experiments) || self.experiments.all(e, !has(e.decision) || e.decision == 'default' || (has(self.decisions) && self.decisions.exists(d, d.name == e.decision)))",
               "an experiment's decision must be a decision of this route, or default", fieldPath: ".experiments")
+        .rule("!has(self.rollouts) || self.rollouts.all(r, self.backends.exists(b, b.name == r.stable) && self.backends.exists(b, b.name == r.candidate))",
+              "a rollout's stable and candidate must name backends of this route", fieldPath: ".rollouts")
+        .rule("!has(self.rollouts) || self.rollouts.all(r, !has(r.decision) || r.decision == 'default' || (has(self.decisions) && self.decisions.exists(d, d.name == r.decision)))",
+              "a rollout's decision must be a decision of this route, or default", fieldPath: ".rollouts")
         .rule("!has(self.failover) || !has(self.failover.mode) || self.failover.mode != 'ActiveActive' || (self.defaultTargets.all(t, !has(t.priority) || t.priority == 0) && (!has(self.decisions) || self.decisions.all(d, d.targets.all(t, !has(t.priority) || t.priority == 0))))",
               FailoverPolicy.activeActiveMessage, fieldPath: ".failover.mode")
         .rule("!has(self.failover) || !has(self.failover.healthCheck) || (has(self.failover.healthCheck.enabled) && !self.failover.healthCheck.enabled) || self.backends.all(b, b.provider == 'SelfHosted')",

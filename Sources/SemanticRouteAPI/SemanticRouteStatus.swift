@@ -38,6 +38,9 @@ public struct SemanticRouteStatus: Sendable, Hashable, Codable {
     public var decisions: Int?
     public var backends: Int?
     public var managed: [ManagedObject]?
+    public var rollouts: [RolloutStatus]?
+    /// One line per rollout (`name weight% Phase`), for the `Rollout` printer column.
+    public var rollout: String?
 
     public init() {}
 
@@ -62,6 +65,9 @@ public struct SemanticRouteStatus: Sendable, Hashable, Codable {
                                   "name": .string("Its name.", maxLength: 253),
                                   "namespace": .string("Its namespace, when not the route's.", maxLength: 63),
                               ]), maxItems: 256),
+            "rollouts": .array("Where each rollout of the spec stands.", of: RolloutStatus.schema, maxItems: SemanticRouteSpec.maxDecisions + 1,
+                               listType: "map", mapKeys: ["name"]),
+            "rollout": .string("Every rollout as `name weight% Phase`, comma-separated, for `kubectl get`.", maxLength: 1024),
         ])
     }
 

@@ -84,6 +84,9 @@ public enum SemanticRouteValidator {
         // Experiments: real decisions and backends, one per decision, and every arm's rule fits the AIGatewayRoute.
         errors += validateExperiments(spec, known: known, backendNames: backendNames, at: path)
 
+        // Rollouts: a real decision, its stable primary and a new candidate, one per decision, none on a split decision.
+        errors += validateRollouts(spec, known: known, backendNames: backendNames, at: path)
+
         // Failover: ActiveActive has one priority level; an active probe would starve a hosted backend.
         if let failover = spec.failover {
             errors += validate(failover, spec: spec, at: path / "failover")
@@ -156,6 +159,70 @@ public enum SemanticRouteValidator {
         if rules > SemanticRouteSpec.maxDecisions + 1 {
             errors.append(.invalid(path / "experiments", nil,
                                    "an AIGatewayRoute holds at most 15 rules, and this route needs \(rules): \(spec.decisions?.count ?? 0) decisions, the default and \(arms) experiment arms (one rule each)"))
+        }
+        return errors
+    }
+
+    static func validateRollouts(_ spec: SemanticRouteSpec, known: Set<String>, backendNames: [String], at path: FieldPath) -> [FieldError] {
+        let rollouts = spec.rollouts ?? []
+        guard !rollouts.isEmpty else { return [] }
+        var errors = duplicates(rollouts.map(\.name), at: path / "rollouts", field: "name")
+        let experimented = Set((spec.experiments ?? []).map(\.effectiveDecision))
+        var shifted: [String: Int] = [:]
+        for (i, rollout) in rollouts.enumerated() {
+            let p = (path / "rollouts")[i]
+            let decision = rollout.effectiveDecision
+            let targets: [Target]?
+            if decision == "default" {
+                targets = spec.defaultTargets
+            } else if let d = spec.decisions?.first(where: { $0.name == decision }) {
+                targets = d.targets
+            } else {
+                targets = nil
+                errors.append(FieldError(.notFound, p / "decision", value: "\"\(decision)\"",
+                                         "no decision of this route has that name; known: " + (["default"] + (spec.decisions ?? []).map(\.name)).joined(separator: ", ")))
+            }
+            if let first = shifted[decision] {
+                errors.append(.invalid(p / "decision", "\"\(decision)\"", "rollouts[\(first)] already shifts this decision"))
+            } else {
+                shifted[decision] = i
+            }
+            if experimented.contains(decision) {
+                errors.append(.invalid(p / "decision", "\"\(decision)\"", "an experiment splits this decision; a decision takes an experiment or a rollout, not both"))
+            }
+            for (field, backend) in [("stable", rollout.stable), ("candidate", rollout.candidate)] where !known.contains(backend) {
+                errors.append(notFound(p / field, backend, known: backendNames))
+            }
+            if rollout.stable == rollout.candidate {
+                errors.append(.invalid(p / "candidate", "\"\(rollout.candidate)\"", "must differ from stable"))
+            }
+            if let targets, known.contains(rollout.stable) {
+                let primaries = targets.filter { $0.effectivePriority == 0 }
+                if let t = primaries.first(where: { $0.backend == rollout.stable }) {
+                    if t.effectiveWeight == 0 {
+                        errors.append(.invalid(p / "stable", "\"\(rollout.stable)\"", "has weight 0 in the decision's targets, so it has no traffic to move"))
+                    }
+                } else {
+                    errors.append(.invalid(p / "stable", "\"\(rollout.stable)\"", "must be a priority-0 target of the decision \(decision); its priority-0 targets: "
+                                           + primaries.map(\.backend).joined(separator: ", ")))
+                }
+                if rollout.candidate != rollout.stable, primaries.contains(where: { $0.backend == rollout.candidate }) {
+                    errors.append(.invalid(p / "candidate", "\"\(rollout.candidate)\"", "is already a priority-0 target of the decision \(decision)"))
+                }
+            }
+            if let stable = spec.backends.first(where: { $0.name == rollout.stable }),
+               let candidate = spec.backends.first(where: { $0.name == rollout.candidate }), stable.name != candidate.name,
+               stable.model == candidate.model {
+                errors.append(.invalid(p / "candidate", "\"\(rollout.candidate)\"",
+                                       "serves the same model as stable (\(stable.model)): AI Gateway's metrics tell backends apart only by the model they are asked for (gen_ai_request_model), so the analysis could not compare them"))
+            }
+            let steps = rollout.steps ?? Rollout.defaultSteps
+            if let bad = zip(steps, steps.dropFirst()).first(where: { $0.0 >= $0.1 }) {
+                errors.append(.invalid(p / "steps", nil, "steps must be strictly increasing (\(bad.0) then \(bad.1))"))
+            }
+            if let ms = rollout.interval?.milliseconds, ms < 1000 {
+                errors.append(.invalid(p / "interval", "\"\(rollout.interval?.text ?? "")\"", "must be at least 1s"))
+            }
         }
         return errors
     }

@@ -12,6 +12,8 @@ public protocol ClusterWriter: Sendable {
     /// Sets the route's `metadata.finalizers`, failing with a conflict if `resourceVersion` is stale.
     func setFinalizers(namespace: String, name: String, _ finalizers: [String], resourceVersion: String?)
         async throws(KubeError) -> JSONValue
+    /// Removes annotations from the route (a JSON merge patch setting each to null): the rollout commands it acted on.
+    func removeAnnotations(namespace: String, name: String, _ keys: [String]) async throws(KubeError)
     /// Writes the route's status through the status subresource.
     func writeStatus(namespace: String, name: String, _ status: JSONValue) async throws(KubeError) -> JSONValue
 }

@@ -5,6 +5,8 @@ public enum ConditionType: String, Sendable, Hashable, CaseIterable {
     case programmed = "Programmed"
     case classifierAvailable = "ClassifierAvailable"
     case ready = "Ready"
+    /// Only on a route with rollouts; not part of Ready.
+    case rolloutsProgressing = "RolloutsProgressing"
 }
 
 /// Every reason a SemanticRoute condition can carry: a closed PascalCase set, documented in
@@ -42,6 +44,12 @@ public enum ConditionReason: String, Sendable, Hashable, CaseIterable {
     case refsNotResolved = "RefsNotResolved"
     case notProgrammed = "NotProgrammed"
     case classifierUnavailable = "ClassifierUnavailable"
+    // RolloutsProgressing
+    case rolloutProgressing = "Progressing"
+    case rolloutsSucceeded = "Succeeded"
+    case rolloutPaused = "Paused"
+    case rolloutAborted = "Aborted"
+    case prometheusUnavailable = "PrometheusUnavailable"
     // Any condition that cannot be evaluated for an invalid spec.
     case specInvalid = "SpecInvalid"
 }

@@ -60,6 +60,17 @@ struct KubeClusterWriter: ClusterWriter {
         }
     }
 
+    func removeAnnotations(namespace: String, name: String, _ keys: [String]) async throws(KubeError) {
+        let annotations = JSONObject(keys.map { ($0, JSONValue.null) })
+        do {
+            _ = try await client.patch(ManagedKinds.semanticRoutes, namespace: namespace, name: name,
+                                       .merge(["metadata": ["annotations": .object(annotations)]]),
+                                       options: WriteOptions(fieldManager: Self.fieldManager))
+        } catch {
+            throw Self.failure(error)
+        }
+    }
+
     /// A JSON merge patch of the whole status through the status subresource: lists are replaced whole, and
     /// every top-level field we no longer report is sent as null so it goes away.
     func writeStatus(namespace: String, name: String, _ status: JSONValue) async throws(KubeError) -> JSONValue {
@@ -74,7 +85,7 @@ struct KubeClusterWriter: ClusterWriter {
         }
     }
 
-    static let statusFields = ["observedGeneration", "conditions", "classifier", "decisions", "backends", "managed"]
+    static let statusFields = ["observedGeneration", "conditions", "classifier", "decisions", "backends", "managed", "rollouts", "rollout"]
 
     /// The client throws ``KubeError`` for every answer; anything else is a transport failure.
     static func failure(_ error: any Error) -> KubeError {

@@ -22,6 +22,10 @@ public struct RouteReconciler: Sendable {
     public var seesEveryRoute = true
     /// The operator's `--namespace` list (empty: all); references elsewhere report `NamespaceNotWatched`.
     public var watchedNamespaces: Set<String> = []
+    /// Now in Unix seconds, for rollouts (injected so tests run them on a manual clock).
+    public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    /// Judges rollout steps from Prometheus; nil when the operator has no Prometheus (rollouts then hold, paused).
+    public var rolloutAnalyzer: RolloutAnalyzer?
     /// The last status written per route, until the route store has it (see ``StatusWriteMemo``).
     let statusMemo = StatusWriteMemo()
 
@@ -90,9 +94,12 @@ public struct RouteReconciler: Sendable {
                                              previous: previous, logger: logger)
         }
 
+        // Rollouts: each one's step, from status, a user's command and, when a step is due, Prometheus.
+        let rollouts = await advanceRollouts(route, raw: raw, previous: previous, logger: logger)
+
         // Render, with the applied-hash annotation each object is compared by.
         let planner = ApplyPlanner(routeLabel: routeLabel)
-        let prepared = planner.prepared(renderer.render(route))
+        let prepared = planner.prepared(renderer.render(route, rolloutWeights: rollouts.weights))
 
         // Finalizer: on before anything is written that garbage collection cannot remove.
         if try await addFinalizerIfNeeded(raw, prepared: prepared, logger: logger) { return .requeue(after: .zero) }
@@ -110,10 +117,15 @@ public struct RouteReconciler: Sendable {
             failures += await prune(planner: planner, desired: applied.plans.map(\.key), raw: raw)
         }
 
-        // Status: computed from all of the above, written only when it changed.
-        try await report(raw, inputs: facts.inputs(route: route, missing: missing, applied: applied, snapshot: snapshot),
-                         previous: previous, failures: failures)
+        // Status: computed from all of the above, written only when it changed; then the rollouts' Events.
+        var inputs = facts.inputs(route: route, missing: missing, applied: applied, snapshot: snapshot)
+        inputs.rollouts = rollouts.statuses
+        try await report(raw, inputs: inputs, previous: previous, failures: failures)
+        await finishRollouts(rollouts, raw: raw, logger: logger)
         guard failures.isEmpty else { throw ReconcileError(failures) }
+        if let next = rollouts.nextAnalysis {
+            return .requeue(after: .seconds(max(1, next - clock())))
+        }
         return .awaitChange
     }
 

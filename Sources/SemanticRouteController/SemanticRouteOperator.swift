@@ -1,8 +1,10 @@
+import Foundation
 import KubeClient
 import KubeCore
 import KubeRuntime
 import Logging
 import Metrics
+import PrometheusQuery
 import SemanticRouteRender
 import ServiceLifecycle
 
@@ -21,6 +23,10 @@ public final class SemanticRouteOperator: Sendable {
         /// Set `renderer.aiGateway` from the installed AIGatewayRoute CRD in ``SemanticRouteOperator/make(client:configuration:clock:logger:)``
         /// (at start, as the served kinds are: restart the operator after upgrading AI Gateway).
         public var detectAIGateway = true
+        /// Where rollouts are judged from; nil: they hold, paused, until one is configured.
+        public var prometheus: (any PrometheusQuerying)?
+        /// Now in Unix seconds, for rollouts (tests inject a manual one).
+        public var wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
 
         public init(namespaces: [String] = [], renderer: Renderer.Options = Renderer.Options(), concurrency: Int = 4,
                     resyncPeriod: Duration = .seconds(600), drainTimeout: Duration = .seconds(30),
@@ -175,6 +181,8 @@ public final class SemanticRouteOperator: Sendable {
         // With --namespace the route watch sees only those namespaces (see `scoped`).
         routeReconciler.seesEveryRoute = configuration.namespaces.isEmpty
         routeReconciler.watchedNamespaces = namespaces
+        routeReconciler.rolloutAnalyzer = configuration.prometheus.map { RolloutAnalyzer(prometheus: $0) }
+        routeReconciler.clock = configuration.wallClock
         let reconciler = routeReconciler
         self.reconciler = reconciler
         let gauges = OperatorGauges(snapshot: snapshot, owned: owned)

@@ -22,6 +22,9 @@ public enum StatusEvaluator {
             status.managed = previous?.managed
         }
         status.classifier = classifierStatus(inputs.deployment)
+        status.rollouts = inputs.rollouts ?? previous?.rollouts
+        if status.rollouts?.isEmpty == true { status.rollouts = nil }
+        status.rollout = status.rollouts.map { $0.map(\.summary).joined(separator: ", ") }
 
         let computed = [accepted(inputs), resolvedRefs(inputs), programmed(inputs), classifierAvailable(inputs)]
         let ready = readiness(computed)
@@ -29,6 +32,13 @@ public enum StatusEvaluator {
         for (type, state, reason, message) in computed + [ready] {
             conditions.set(Condition(type: type.rawValue, status: state, observedGeneration: inputs.generation,
                                      lastTransitionTime: now, reason: reason.rawValue, message: truncated(message)))
+        }
+        if let rollouts = status.rollouts {
+            let (state, reason, message) = rolloutsProgressing(rollouts)
+            conditions.set(Condition(type: ConditionType.rolloutsProgressing.rawValue, status: state, observedGeneration: inputs.generation,
+                                     lastTransitionTime: now, reason: reason.rawValue, message: truncated(message)))
+        } else {
+            conditions.removeAll { $0.type == ConditionType.rolloutsProgressing.rawValue }
         }
         // Keep only our own condition types, in their documented order.
         status.conditions = ConditionType.allCases.compactMap { conditions[type: $0.rawValue] }
@@ -119,6 +129,18 @@ public enum StatusEvaluator {
         return (.classifierAvailable, .false, .minimumReplicasUnavailable, counts + detail)
     }
 
+    /// `RolloutsProgressing`: False while any rollout cannot ask Prometheus, was aborted or is paused (in that
+    /// order of concern), True while they progress or after they all succeeded. Not part of `Ready`: a route
+    /// serves during and after a rollout.
+    static func rolloutsProgressing(_ rollouts: [RolloutStatus]) -> (Condition.Status, ConditionReason, String) {
+        let message = rollouts.map { "\($0.name): \($0.phase.rawValue) (\($0.reason)) at \($0.weight)%: \($0.message)" }.joined(separator: "; ")
+        if rollouts.contains(where: { $0.reason == "PrometheusUnavailable" }) { return (.false, .prometheusUnavailable, message) }
+        if rollouts.contains(where: { $0.phase == .aborted }) { return (.false, .rolloutAborted, message) }
+        if rollouts.contains(where: { $0.phase == .paused }) { return (.false, .rolloutPaused, message) }
+        if rollouts.contains(where: { $0.phase == .progressing }) { return (.true, .rolloutProgressing, message) }
+        return (.true, .rolloutsSucceeded, message)
+    }
+
     static func readiness(_ computed: [Computed]) -> Computed {
         let failing = computed.filter { $0.1 != .true }
         guard let first = failing.first else {
@@ -128,7 +150,7 @@ public enum StatusEvaluator {
         case .accepted: first.2 == .modelConflict ? .modelConflict : .specInvalid
         case .resolvedRefs: .refsNotResolved
         case .programmed: .notProgrammed
-        case .classifierAvailable, .ready: .classifierUnavailable
+        case .classifierAvailable, .ready, .rolloutsProgressing: .classifierUnavailable
         }
         return (.ready, .false, reason, failing.map { "\($0.0.rawValue): \($0.3)" }.joined(separator: "; "))
     }

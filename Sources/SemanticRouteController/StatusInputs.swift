@@ -26,6 +26,9 @@ public struct StatusInputs: Sendable {
     public var deployment: JSONValue?
     /// The classifier Deployment's name (known even when the spec is invalid).
     public var deploymentName: String
+    /// Where each rollout stands after this reconcile; nil when they were not run (invalid spec, conflict):
+    /// status then keeps what it had.
+    public var rollouts: [RolloutStatus]?
 
     public init(generation: Int64, namespace: String, specErrors: [FieldError] = [], decisions: Int? = nil, backends: Int? = nil,
                 conflict: ModelConflict? = nil, missing: [MissingReference] = [], desired: [ObjectRef] = [], outcomes: [ObjectRef: ApplyOutcome] = [:],

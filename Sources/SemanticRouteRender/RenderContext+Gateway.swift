@@ -13,7 +13,7 @@ extension RenderContext {
         // room (an AIGatewayRoute holds 15 rules); with 14 decisions it shares the default rule and stays listed.
         let hide = options.aiGateway.hidesRulesFromModels
         var rules: [JSONValue] = orderedDecisions.map { d in
-            rule(name: d.name, models: [names.alias(d.name)], targets: d.targets, hidden: hide)
+            rule(name: d.name, models: [names.alias(d.name)], targets: shifted(d.targets, decision: d.name), hidden: hide)
         }
         // One rule per experiment arm: its alias goes to its backend, with the decision's fallback tiers behind it.
         for (experiment, arm) in experimentArms {
@@ -26,11 +26,12 @@ extension RenderContext {
         // The default rule also takes the virtual model itself, so a request the classifier let through
         // unclassified (failOpen) still reaches the default targets.
         let publicModels = [spec.model] + (spec.aliases ?? [])
+        let defaults = shifted(spec.defaultTargets, decision: "default")
         if hide, rules.count < SemanticRouteSpec.maxDecisions {
-            rules.append(rule(name: "default", models: publicModels, targets: spec.defaultTargets))
-            rules.append(rule(name: Self.defaultAliasRule, models: [names.alias("default")], targets: spec.defaultTargets, hidden: true))
+            rules.append(rule(name: "default", models: publicModels, targets: defaults))
+            rules.append(rule(name: Self.defaultAliasRule, models: [names.alias("default")], targets: defaults, hidden: true))
         } else {
-            rules.append(rule(name: "default", models: [names.alias("default")] + publicModels, targets: spec.defaultTargets))
+            rules.append(rule(name: "default", models: [names.alias("default")] + publicModels, targets: defaults))
         }
 
         var parent = JSONObject([

@@ -34,9 +34,10 @@ public struct Renderer: Sendable {
 
     public init(options: Options = Options()) { self.options = options }
 
-    /// Every desired object, in apply order.
-    public func render(_ route: SemanticRoute) -> [DesiredObject] {
-        let context = RenderContext(route: route.defaulted(), options: options)
+    /// Every desired object, in apply order. `rolloutWeights` gives each rollout's candidate percentage by rollout
+    /// name (the operator's state machine decides it); a rollout it does not name renders at its first step.
+    public func render(_ route: SemanticRoute, rolloutWeights: [String: Int] = [:]) -> [DesiredObject] {
+        let context = RenderContext(route: route.defaulted(), options: options, rolloutWeights: rolloutWeights)
         var objects: [DesiredObject] = []
         objects += context.classifierObjects()
         objects += context.backendObjects()
@@ -54,12 +55,14 @@ struct RenderContext {
     let spec: SemanticRouteSpec
     let names: RouteNames
     let options: Renderer.Options
+    let rolloutWeights: [String: Int]
 
-    init(route: SemanticRoute, options: Renderer.Options) {
+    init(route: SemanticRoute, options: Renderer.Options, rolloutWeights: [String: Int] = [:]) {
         self.route = route
         self.spec = route.spec
         self.names = RouteNames(route)
         self.options = options
+        self.rolloutWeights = rolloutWeights
     }
 
     /// Objects in the route's namespace are owned by it (garbage-collected with it); objects elsewhere

@@ -10,7 +10,7 @@ struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "operator",
         abstract: "Run the SemanticRoute operator against a Kubernetes API server.",
-        discussion: "Environment variables: KUBECONFIG, SEMROUTE_NAMESPACES (comma-separated), SEMROUTE_LEADER_ELECT, SEMROUTE_LEADER_ELECTION_NAMESPACE, SEMROUTE_LEADER_ELECTION_NAME, SEMROUTE_HEALTH_ADDR, SEMROUTE_METRICS_ADDR, SEMROUTE_CLASSIFIER_IMAGE, SEMROUTE_CLASSIFIER_RESOURCES, SEMROUTE_CONCURRENCY, SEMROUTE_LOG_FORMAT, SEMROUTE_LOG_LEVEL."
+        discussion: "Environment variables: KUBECONFIG, SEMROUTE_NAMESPACES (comma-separated), SEMROUTE_LEADER_ELECT, SEMROUTE_LEADER_ELECTION_NAMESPACE, SEMROUTE_LEADER_ELECTION_NAME, SEMROUTE_HEALTH_ADDR, SEMROUTE_METRICS_ADDR, SEMROUTE_CLASSIFIER_IMAGE, SEMROUTE_CLASSIFIER_RESOURCES, SEMROUTE_CONCURRENCY, SEMROUTE_PROMETHEUS_URL, SEMROUTE_LOG_FORMAT, SEMROUTE_LOG_LEVEL."
     )
 
     @Option(help: "Path to a kubeconfig. (default: in a pod the in-cluster config, else $KUBECONFIG or ~/.kube/config)")
@@ -48,6 +48,9 @@ struct OperatorCommand: AsyncParsableCommand {
 
     @Option(help: "The Envoy AI Gateway release to render for: auto (read the installed AIGatewayRoute CRD at start), v1.1 or v1.2 (env SEMROUTE_AI_GATEWAY_VERSION). (default: auto)")
     var aiGatewayVersion: String?
+
+    @Option(help: "The Prometheus HTTP API that rollouts are judged from, e.g. http://prometheus.monitoring:9090 (env SEMROUTE_PROMETHEUS_URL); without one, rollouts hold at their first step, paused.")
+    var prometheusURL: String?
 
     @Option(help: "Seconds between full resyncs (a safety net; changes are seen through watches).")
     var resyncSeconds: Int = 600
@@ -99,6 +102,7 @@ struct OperatorCommand: AsyncParsableCommand {
         f.classifierResources = classifierResources
         f.concurrency = concurrency
         f.aiGatewayVersion = aiGatewayVersion
+        f.prometheusURL = prometheusURL
         f.resyncSeconds = resyncSeconds
         f.shutdownTimeoutSeconds = shutdownTimeoutSeconds
         return f

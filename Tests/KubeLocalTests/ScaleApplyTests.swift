@@ -105,4 +105,25 @@ struct ScaleApplyTests {
                 == ["f:spec": ["f:classifier": ["f:replicas": .object(JSONObject())]]])
         }
     }
+
+    @Test("an apply that drops one element of a named list removes the whole element, every time (no husk left behind)")
+    func droppedListElement() async throws {
+        try await LocalAPIServer.withRunning { server in
+            let http = HTTP(base: server.baseURL)
+            for i in 0..<20 {
+                let path = "/apis/apps/v1/namespaces/default/deployments/web\(i)"
+                func deployment(_ containers: [String]) -> JSONValue {
+                    ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": .string("web\(i)")],
+                     "spec": ["selector": ["matchLabels": ["app": "web"]],
+                              "template": ["metadata": ["labels": ["app": "web"]],
+                                           "spec": ["containers": .array(containers.map { ["name": .string($0), "image": "nginx:1.27", "args": ["-x"]] })]]]]
+                }
+                #expect(try await http.send("PATCH", path + "?fieldManager=op", deployment(["a", "b"]), contentType: Self.apply).code == 201)
+                let shrunk = try await http.send("PATCH", path + "?fieldManager=op", deployment(["a"]), contentType: Self.apply)
+                #expect(shrunk.code == 200, "\(shrunk.body)")
+                let names = shrunk.body[path: "spec", "template", "spec", "containers"]?.arrayValue?.map { $0["name"] }
+                #expect(names == ["a"], "try \(i): \(shrunk.body[path: "spec", "template", "spec", "containers"] ?? .null)")
+            }
+        }
+    }
 }

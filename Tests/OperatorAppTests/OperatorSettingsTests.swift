@@ -12,6 +12,7 @@ struct OperatorSettingsTests {
         #expect(s.healthAddr.port == 8081 && s.metricsAddr.port == 8080)
         #expect(s.concurrency == 4)
         #expect(s.resyncSeconds == 600 && s.shutdownTimeoutSeconds == 30)
+        #expect(s.prometheusURL == nil)
     }
 
     @Test("a flag wins over its environment variable; the variable wins over the default")
@@ -23,6 +24,8 @@ struct OperatorSettingsTests {
         #expect(s.concurrency == 8)
         #expect(s.namespaces == ["a", "b"])
         #expect(s.leaderElect)
+        let p = try OperatorSettings(flags: .init(), environment: ["SEMROUTE_PROMETHEUS_URL": "http://prometheus.monitoring:9090"])
+        #expect(p.prometheusURL == "http://prometheus.monitoring:9090")
     }
 
     @Test("a bad value names the flag or variable and the reason", arguments: [
@@ -32,6 +35,7 @@ struct OperatorSettingsTests {
         (["SEMROUTE_CLASSIFIER_IMAGE": "ghcr.io/x/y:latest"], "--classifier-image \"ghcr.io/x/y:latest\""),
         (["SEMROUTE_NAMESPACES": "Not_A_Namespace"], "--namespace \"Not_A_Namespace\": not a valid namespace name"),
         (["SEMROUTE_CLASSIFIER_RESOURCES": "{\"requests\":{\"cpu\":\"lots\"}}"], "--classifier-resources"),
+        (["SEMROUTE_PROMETHEUS_URL": "prometheus:9090"], "--prometheus-url \"prometheus:9090\": must be an http:// or https:// URL"),
     ])
     func invalid(env: [String: String], message: String) {
         #expect { try OperatorSettings(flags: .init(), environment: env) } throws: { error in

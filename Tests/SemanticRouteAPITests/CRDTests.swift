@@ -28,10 +28,10 @@ struct CRDTests {
         #expect(schema.properties["status"]?.properties["classifier"]?.properties["selector"]?.type == "string")
     }
 
-    @Test("printer columns: Model, Decisions, Backends, Classifier, Ready, Age")
+    @Test("printer columns: Model, Decisions, Backends, Classifier, Ready, Rollout, Age")
     func columns() {
         let names = (Self.version?["additionalPrinterColumns"]?.arrayValue ?? []).filter { $0["priority"] == nil }.compactMap { $0["name"]?.stringValue }
-        #expect(names == ["Model", "Decisions", "Backends", "Classifier", "Ready", "Age"])
+        #expect(names == ["Model", "Decisions", "Backends", "Classifier", "Ready", "Rollout", "Age"])
     }
 
     /// Walks every schema node with its path.
@@ -106,6 +106,7 @@ struct CRDTests {
           cache: {}
           retry: {}
           failover: {ejection: {}, healthCheck: {}, circuitBreaker: {}}
+          rollouts: [{name: canary, stable: a, candidate: b, analysis: {}}]
           classifier: {autoscaling: {maxReplicas: 3}}
           safety: {jailbreak: {action: Block}}
         """)
@@ -123,6 +124,7 @@ struct CRDTests {
         #expect(a.retry == b.retry)
         #expect(a.failover == b.failover && a.failover?.healthCheck?.path == "/health")
         #expect(a.safety?.jailbreak == b.safety?.jailbreak)
+        #expect(a.rollouts == b.rollouts && a.rollouts?[0].steps == Rollout.defaultSteps)
         #expect(a.classifier?.autoscaling == b.classifier?.autoscaling)
         #expect(a.classifier?.failOpen == b.classifier?.failOpen && a.classifier?.timeout == b.classifier?.timeout)
     }

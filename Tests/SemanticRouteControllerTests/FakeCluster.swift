@@ -149,6 +149,19 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         }
     }
 
+    func removeAnnotations(namespace: String, name: String, _ keys: [String]) throws(KubeError) {
+        let key = Self.routeKey(namespace, name)
+        try take("annotations", key)
+        log("annotations", key)
+        state.withLock { s in
+            guard let o = s.objects[key], var annotations = o[path: "metadata", "annotations"]?.objectValue else { return }
+            for k in keys { annotations[k] = nil }
+            s.resourceVersion += 1
+            s.objects[key] = o.setting(["metadata", "annotations"], .object(annotations))
+                .setting(["metadata", "resourceVersion"], .string(String(s.resourceVersion)))
+        }
+    }
+
     func writeStatus(namespace: String, name: String, _ status: JSONValue) throws(KubeError) -> JSONValue {
         let key = Self.routeKey(namespace, name)
         try take("status", key)

@@ -35,6 +35,7 @@ final class ScenarioHarness: Sendable {
     /// Runs `body` with a started server, namespaces, the references of mom.yaml (unless `references` is false)
     /// and the operator's informers synced.
     static func run(references: Bool = true, controller: Bool = false,
+                    configuration: SemanticRouteOperator.Configuration = .init(),
                     _ body: @Sendable (ScenarioHarness) async throws -> Void) async throws {
         let server = try await LocalAPIServer.start(.init(port: 0))
         let client = try KubeClient(config: KubeConfig(server: URL(string: server.baseURL)!),
@@ -50,7 +51,7 @@ final class ScenarioHarness: Sendable {
             if references {
                 for object in ControllerFixtures.momReferences() { try await create(client, object) }
             }
-            let op = try await SemanticRouteOperator.make(client: client, configuration: .init(), logger: Logger(label: "operator"))
+            let op = try await SemanticRouteOperator.make(client: client, configuration: configuration, logger: Logger(label: "operator"))
             let harness = ScenarioHarness(server: server, client: client, op: op)
             do {
             try await withThrowingTaskGroup(of: Void.self) { group in
