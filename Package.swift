@@ -137,7 +137,7 @@ let package = Package(
         ]),
         .executableTarget(name: "semroute", dependencies: [
             "KubeCore", "KubeClient", "KubeRuntime", "KubeLocal", "KubeSimulation",
-            "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController", "OperatorApp",
+            "SemanticRouteAPI", "SemanticRouteRender", "SemanticRouteController", "OperatorApp", "PrometheusQuery",
             "ClassifierConfig", "ClassifierCore", "ClassifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -147,7 +147,7 @@ let package = Package(
         ]),
         .executableTarget(name: "semroute-bench", dependencies: [
             "KubeCore", "KubeClient", "KubeLocal", "KubeEnvtest", "SemanticRouteAPI", "SemanticRouteRender",
-            "KubeRuntime", "KubeSimulation", "SemanticRouteController",
+            "KubeRuntime", "KubeSimulation", "SemanticRouteController", "PrometheusQuery",
             "ClassifierConfig", "ClassifierCore", "ClassifierServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             // `semroute-bench extproc` plays Envoy's side of the ext_proc stream.

@@ -1,14 +1,14 @@
 import Foundation
 import Synchronization
 
-/// One control-plane binary, started under a small `bash` guard that owns it by PID: the guard reads its
+/// One control-plane binary (or any test helper process: Prometheus, a fixture exporter), started under a small `bash` guard that owns it by PID: the guard reads its
 /// stdin, a pipe whose write end only this process holds, and kills the binary when that pipe closes: on
 /// ``stop()``, or by the kernel when the test process dies in any way (a crash, a hung suite killed by its time
 /// limit). So no etcd or kube-apiserver outlives the tests that started it. Output goes to `logPath`, never to the
 /// test's own stdout (a leftover writer would hold a CI pipe open).
-final class ChildProcess: @unchecked Sendable {
-    let name: String
-    let logPath: String
+public final class ChildProcess: @unchecked Sendable {
+    public let name: String
+    public let logPath: String
     private let process: Process
     private let guardInput: Pipe
     private let knownPID = Mutex<pid_t?>(nil)
@@ -28,7 +28,7 @@ final class ChildProcess: @unchecked Sendable {
         exit 0
         """
 
-    init(name: String, executable: String, arguments: [String], logPath: String) throws {
+    public init(name: String, executable: String, arguments: [String], logPath: String) throws {
         self.name = name
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -43,7 +43,7 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// Whether the guard (and so the binary, unless it exited on its own) is still running.
-    var isRunning: Bool { process.isRunning && !binaryExited }
+    public var isRunning: Bool { process.isRunning && !binaryExited }
 
     /// The binary exited on its own: its guard logged the PID and the process is gone or a zombie (the guard
     /// reaps it only at stop).
@@ -67,13 +67,13 @@ final class ChildProcess: @unchecked Sendable {
     }
 
     /// The last lines of the binary's output, for error messages.
-    func logTail(_ lines: Int = 15) -> String {
+    public func logTail(_ lines: Int = 15) -> String {
         let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
     /// Closes the guard's stdin and waits until the guard has reaped the binary.
-    func stop() async {
+    public func stop() async {
         try? guardInput.fileHandleForWriting.close()
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {

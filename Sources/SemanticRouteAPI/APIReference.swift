@@ -33,6 +33,11 @@ public enum APIReference {
             for rule in rules { out += "- \(rule.message ?? rule.rule)\n" }
             out += "\n"
         }
+        if let worked = workedExamples[path], let route = examples.first(where: { $0[path: "metadata", "name"]?.stringValue == worked.route }),
+           let value = route[path: "spec", String(path.dropFirst("spec.".count))] {
+            out += "Worked example (`manifests/samples/\(worked.route).yaml`, walked through in [operations.md](operations.md#\(worked.guide))):\n\n"
+            out += "```yaml\n" + YAMLWriter.string([String(path.dropFirst("spec.".count)): value]) + "```\n\n"
+        }
         out += "| Field | Type | Description | Example |\n|---|---|---|---|\n"
         for (name, child) in object.orderedProperties {
             let required = object.required.contains(name) ? " **required**" : ""
@@ -44,6 +49,14 @@ public enum APIReference {
             walk(child, path: "\(path).\(name)", examples: examples, into: &out)
         }
     }
+
+    /// The traffic-management sections get the whole field from one sample, and a link to the walk-through.
+    static let workedExamples: [String: (route: String, guide: String)] = [
+        "spec.failover": ("failover", "failover"),
+        "spec.experiments": ("ab-test", "sticky-ab-tests"),
+        "spec.rollouts": ("rollout", "progressive-canary"),
+        "spec.rateLimits": ("budgets", "money-budgets"),
+    ]
 
     static func typeText(_ s: JSONSchema) -> String {
         if s.intOrString { return "int or string" }

@@ -3,7 +3,8 @@ import KubeCore
 /// A sticky A/B test on one decision: users (named by a request header) are split between arms by weight, each
 /// user always to the same arm, and each arm's requests go to its own backend. Requests without the header
 /// take the decision's own targets. The classifier counts assignments per arm
-/// (`semroute_classifier_experiment_assignments_total`), and AI Gateway's metrics carry each arm's alias.
+/// (`semroute_classifier_experiment_assignments_total`), and AI Gateway's metrics carry each arm's alias
+/// (`gen_ai_original_model`).
 public struct Experiment: Sendable, Hashable, Codable {
     public struct Arm: Sendable, Hashable, Codable {
         public var name: String
@@ -35,7 +36,7 @@ public struct Experiment: Sendable, Hashable, Codable {
     public var effectiveDecision: String { decision ?? "default" }
 
     static var schema: JSONSchema {
-        .object("A sticky A/B test: requests that take `decision` and carry `header` are split between `arms` by weight, by a stable hash of the experiment name and the header's value, so one user always gets the same arm (on every classifier replica) while the experiment is unchanged. Each arm's requests go to its backend (the decision's fallback targets stay behind it) under the alias `<route>.<decision>.<arm>`, which AI Gateway's metrics carry as the request model. Requests without the header take the decision's own targets. Each arm is one AIGatewayRoute rule: decisions, the default and every arm together fit in 15.",
+        .object("A sticky A/B test: requests that take `decision` and carry `header` are split between `arms` by weight, by a stable hash of the experiment name and the header's value, so one user always gets the same arm (on every classifier replica) while the experiment is unchanged. Each arm's requests go to its backend (the decision's fallback targets stay behind it) under the alias `<route>.<decision>.<arm>`, which AI Gateway's metrics carry as the original model (`gen_ai_original_model`). Requests without the header take the decision's own targets. Each arm is one AIGatewayRoute rule: decisions, the default and every arm together fit in 15.",
                 required: ["name", "header", "arms"], [
             "name": .string("Names the experiment (a DNS label); part of the hash, so renaming it reshuffles users.", pattern: Patterns.dnsLabel, maxLength: 40),
             "decision": .string("The decision whose requests are split; `default` (the default) for requests no decision matches.",

@@ -5,6 +5,7 @@ import KubeCore
 import KubeEnvtest
 import KubeLocal
 import Logging
+import SemanticRouteController
 
 /// The API server a benchmark runs against, and what it saw: KubeLocal in this process (its request log) or a
 /// real kube-apiserver from KUBEBUILDER_ASSETS (its audit log). The benchmark process then holds only the
@@ -86,6 +87,26 @@ enum BenchServer {
         switch self {
         case .local(let server): await server.stop()
         case .real(let plane): await plane.stop()
+        }
+    }
+}
+
+extension BenchServer {
+    /// What the sample routes reference: the namespaces `llm`, `models` and `envoy-gateway-system`, the Gateway
+    /// `ai-gateway` with listener `http`, the Secret `llm/openai-key`, and one Service per name in `models`.
+    static func seed(_ client: KubeClient, services: [String]) async throws {
+        for ns in ["llm", "models", "envoy-gateway-system"] {
+            _ = try await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
+        }
+        _ = try await client.create(ManagedKinds.gateways, namespace: "envoy-gateway-system", [
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+            "metadata": ["name": "ai-gateway", "namespace": "envoy-gateway-system"],
+            "spec": ["gatewayClassName": "eg", "listeners": [["name": "http", "port": 80, "protocol": "HTTP"]]]])
+        _ = try await client.create(.secrets, namespace: "llm", ["apiVersion": "v1", "kind": "Secret",
+            "metadata": ["name": "openai-key", "namespace": "llm"], "data": ["apiKey": "c2VjcmV0"]])
+        for name in services {
+            _ = try await client.create(.services, namespace: "models", ["apiVersion": "v1", "kind": "Service",
+                "metadata": ["name": .string(name), "namespace": "models"], "spec": ["ports": [["port": 8000]]]])
         }
     }
 }

@@ -41,19 +41,7 @@ struct OperatorBenchmark: AsyncParsableCommand {
         let server = try await BenchServer.start(server, crdPaths: [upstreamCRDs, "crds/semroute.io_semanticroutes.yaml"], logger: quiet)
         let config = server.config
         let client = try KubeClient(config: config, logger: quiet)
-        for ns in ["llm", "models", "envoy-gateway-system"] {
-            _ = try await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(ns)]])
-        }
-        _ = try await client.create(ManagedKinds.gateways, namespace: "envoy-gateway-system", [
-            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-            "metadata": ["name": "ai-gateway", "namespace": "envoy-gateway-system"],
-            "spec": ["gatewayClassName": "eg", "listeners": [["name": "http", "port": 80, "protocol": "HTTP"]]]])
-        _ = try await client.create(.secrets, namespace: "llm", ["apiVersion": "v1", "kind": "Secret",
-            "metadata": ["name": "openai-key", "namespace": "llm"], "data": ["apiKey": "c2VjcmV0"]])
-        for name in ["vllm-math", "vllm-math-next"] {
-            _ = try await client.create(.services, namespace: "models", ["apiVersion": "v1", "kind": "Service",
-                "metadata": ["name": .string(name), "namespace": "models"], "spec": ["ports": [["port": 8000]]]])
-        }
+        try await BenchServer.seed(client, services: ["vllm-math", "vllm-math-next"])
         guard case .object(var template) = try YAMLReader.documents(try String(contentsOfFile: sample, encoding: .utf8))[0] else {
             throw ValidationError("\(sample): not an object")
         }

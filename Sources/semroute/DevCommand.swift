@@ -8,6 +8,7 @@ import KubeLocal
 import KubeRuntime
 import KubeSimulation
 import Logging
+import PrometheusQuery
 import Prometheus
 import SemanticRouteAPI
 import SemanticRouteController
@@ -47,6 +48,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Encoder dense-layer precision: float32 (matches the reference model) or int8 (faster; x86-64 with AVX2), as `semroute classifier --encoder-precision`.")
     var encoderPrecision: EncoderPrecision = .float32
     @Option(help: "Folder with the trained classifier heads. Default: $SEMROUTE_HEADS_DIR or ./heads.") var headsDir: String?
+    @Option(help: "The Prometheus HTTP API that rollouts (spec.rollouts) are judged from, as `semroute operator --prometheus-url`. Default: none (rollouts hold at their first step, paused).")
+    var prometheusURL: String?
     @Option(help: "Log level of the components (logs go to stderr; the API server's own logs only at debug or trace).")
     var logLevel: Logger.Level = .warning
 
@@ -136,7 +139,9 @@ struct DevCommand: AsyncParsableCommand {
         let sampleRoute = noSample ? nil : try await DevSample.apply(client: client, dataDir: dataDir)
         let preferred = classifierRoute.flatMap(Self.routeLabel) ?? sampleRoute
 
-        let op = try await SemanticRouteOperator.make(client: client, configuration: .init(), logger: logger)
+        var configuration = SemanticRouteOperator.Configuration()
+        configuration.prometheus = prometheusURL.map { PrometheusClient(baseURL: $0) }
+        let op = try await SemanticRouteOperator.make(client: client, configuration: configuration, logger: logger)
         let simulator = WorkloadSimulator(client: client, logger: logger)
         let groupHandle = DevOnce<ServiceGroup>()
         let (host, httpPort, grpcPort, metricsPort) = (self.host, classifierHttpPort, classifierGrpcPort, self.metricsPort)

@@ -49,7 +49,7 @@ struct OperatorCommand: AsyncParsableCommand {
     @Option(help: "The Envoy AI Gateway release to render for: auto (read the installed AIGatewayRoute CRD at start), v1.1 or v1.2 (env SEMROUTE_AI_GATEWAY_VERSION). (default: auto)")
     var aiGatewayVersion: String?
 
-    @Option(help: "The Prometheus HTTP API that rollouts are judged from, e.g. http://prometheus.monitoring:9090 (env SEMROUTE_PROMETHEUS_URL); without one, rollouts hold at their first step, paused.")
+    @Option(help: "The Prometheus HTTP API that rollouts are judged from, e.g. http://prometheus.monitoring:9090 (env SEMROUTE_PROMETHEUS_URL). (default: none: rollouts hold at their first step, paused)")
     var prometheusURL: String?
 
     @Option(help: "Seconds between full resyncs (a safety net; changes are seen through watches).")

@@ -38,7 +38,7 @@ struct KubectlTests {
             #expect(get.status == 0, "\(get.stderr)")
             let header = get.stdout.split(separator: "\n").first.map(String.init) ?? ""
             #expect(header.split(separator: " ", omittingEmptySubsequences: true)
-                .map(String.init) == ["NAME", "MODEL", "DECISIONS", "BACKENDS", "CLASSIFIER", "READY", "AGE"])
+                .map(String.init) == ["NAME", "MODEL", "DECISIONS", "BACKENDS", "CLASSIFIER", "READY", "ROLLOUT", "AGE"])
             #expect(get.stdout.contains("keyword-only") && get.stdout.contains("helpdesk"))
             let yaml = try await k.run("get", "sroute", "keyword-only", "-n", "llm", "-o", "yaml")
             let object = try YAMLReader.document(yaml.stdout)

@@ -159,6 +159,9 @@ def _():
     expect(not flag(args_of(default()), 'classifier-resources'), 'classifier-resources passed by default')
     r = render({'image': {'digest': digest}})
     expect(flag(args_of(r), 'classifier-image') == [f'ghcr.io/semroute/semroute@{digest}'], 'classifier image follows the digest')
+    expect(not flag(args_of(default()), 'prometheus-url'), 'prometheus-url passed by default')
+    url = 'http://prometheus-operated.monitoring:9090'
+    expect(flag(args_of(render({'operator': {'prometheusURL': url}})), 'prometheus-url') == [url], 'operator.prometheusURL not passed')
 
 
 @test('bad values fail before anything is applied, naming the field')
@@ -177,6 +180,7 @@ def _():
         ({'ports': {'metrics': 70000}}, '/ports/metrics'),
         ({'replicaCout': 2}, 'replicaCout'),
         ({'metrics': {'serviceMonitor': {'enabled': 'yes'}}}, '/metrics/serviceMonitor/enabled'),
+        ({'operator': {'prometheusURL': 'prometheus:9090'}}, '/operator/prometheusURL'),
     ]
     for values, field in cases:
         expect_render_fails(values, field)

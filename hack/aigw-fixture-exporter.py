@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""A fixture exporter that serves metrics shaped like Envoy AI Gateway's (v1.1, read in its source): the
+histogram gen_ai_server_request_duration_seconds with gen_ai_operation_name, gen_ai_provider_name,
+gen_ai_original_model (the model the request asked for: after semroute's classifier, the decision's alias),
+gen_ai_request_model (the backend's model override) and gen_ai_response_model, and error_type="_OTHER" on failed
+requests (whose response model is "unknown"). Counters grow at a fixed rate from the exporter's start, so any
+window has data. Test support for the rollout analysis (a real Prometheus scrapes this).
+
+usage: aigw-fixture-exporter.py --port-file FILE --series JSON
+  JSON: [{"original": "e2e.default", "model": "Qwen/Qwen3-8B", "rps": 10, "errors": 0.0, "seconds": 1.0}, ...]
+"""
+import argparse
+import http.server
+import json
+import math
+import os
+import time
+
+BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10]
+
+
+def labels(series, error):
+    pairs = [
+        ("gen_ai_operation_name", "chat"),
+        ("gen_ai_original_model", series["original"]),
+        ("gen_ai_provider_name", "openai"),
+        ("gen_ai_request_model", series["model"]),
+        ("gen_ai_response_model", "unknown" if error else series["model"]),
+    ]
+    if error:
+        pairs.append(("error_type", "_OTHER"))
+    return pairs
+
+
+def render(all_series, elapsed):
+    name = "gen_ai_server_request_duration_seconds"
+    out = [f"# HELP {name} Time spent processing the request.", f"# TYPE {name} histogram"]
+    for s in all_series:
+        total = s["rps"] * elapsed
+        failed = math.floor(total * s.get("errors", 0.0))
+        for error, count, seconds in ((False, math.floor(total) - failed, s["seconds"]), (True, failed, 0.05)):
+            if error and count == 0 and s.get("errors", 0.0) == 0:
+                continue
+            base = labels(s, error)
+            for le in BUCKETS:
+                ls = ",".join(f'{k}="{v}"' for k, v in base + [("le", str(le))])
+                out.append(f"{name}_bucket{{{ls}}} {count if seconds <= le else 0}")
+            ls = ",".join(f'{k}="{v}"' for k, v in base)
+            out.append(f'{name}_bucket{{{ls},le="+Inf"}} {count}')
+            out.append(f"{name}_sum{{{ls}}} {count * seconds}")
+            out.append(f"{name}_count{{{ls}}} {count}")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port-file", required=True)
+    parser.add_argument("--series", required=True)
+    args = parser.parse_args()
+    series = json.loads(args.series)
+    start = time.monotonic()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path != "/metrics":
+                self.send_error(404)
+                return
+            body = render(series, time.monotonic() - start).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(str(server.server_address[1]))
+    os.replace(tmp, args.port_file)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
