@@ -84,6 +84,12 @@ negatives = {
     'header match with no kind': lambda s: s['decisions'][0]['when'].update(headers=[{'name': 'x-tier'}]),
     'header present: false': lambda s: s['decisions'][0]['when'].update(headers=[{'name': 'x-tier', 'present': False}]),
     'header absent: false': lambda s: s['decisions'][0]['when'].update(headers=[{'name': 'x-tier', 'absent': False}]),
+    'rollout to a missing candidate': lambda s: s.update(rollouts=[{'name': 'r', 'stable': s['backends'][0]['name'], 'candidate': 'nope'}]),
+    'rollout with candidate = stable': lambda s: s.update(rollouts=[{'name': 'r', 'stable': s['backends'][0]['name'], 'candidate': s['backends'][0]['name']}]),
+    'rollout on a missing decision': lambda s: s.update(rollouts=[{'name': 'r', 'decision': 'nope', 'stable': s['backends'][0]['name'], 'candidate': s['backends'][1]['name']}]),
+    'rollout steps not increasing': lambda s: s.update(rollouts=[{'name': 'r', 'stable': s['backends'][0]['name'], 'candidate': s['backends'][1]['name'], 'steps': [5, 50, 25]}]),
+    'rollout steps with none below 100': lambda s: s.update(rollouts=[{'name': 'r', 'stable': s['backends'][0]['name'], 'candidate': s['backends'][1]['name'], 'steps': [100]}]),
+    'two rollouts on one decision': lambda s: s.update(rollouts=[{'name': n, 'stable': s['backends'][0]['name'], 'candidate': s['backends'][1]['name']} for n in ('a', 'b')]),
 }
 for name, edit in negatives.items():
     if not failures(broken(edit)):

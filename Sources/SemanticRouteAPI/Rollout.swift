@@ -80,8 +80,8 @@ public struct Rollout: Sendable, Hashable, Codable {
     /// thresholds may change while it runs.
     public var identity: String { "\(effectiveDecision)/\(stable)/\(candidate)" }
 
-    /// The annotation a user sets to steer the rollout (`pause`, `resume`, `promote`, `abort`); the operator
-    /// acts on it and removes it.
+    /// The annotation a user sets to steer the rollout (`pause`, `resume`, `restart`, `promote`, `abort`); the
+    /// operator acts on it and removes it.
     public static let commandAnnotationPrefix = "rollout.semroute.io/"
     public var commandAnnotation: String { Self.commandAnnotationPrefix + name }
 
@@ -92,10 +92,11 @@ public struct Rollout: Sendable, Hashable, Codable {
         s.defaultValue = .array(defaultSteps.map { JSONValue($0) })
         let pairs = (0..<(maxSteps - 1)).map(String.init).joined(separator: ", ")
         return s.rule("[\(pairs)].all(i, i + 1 >= size(self) || self[i] < self[i + 1])", "steps must be strictly increasing")
+            .rule("self.exists(s, s < 100)", "at least one step must be below 100 (100, the promotion, follows the last step)")
     }
 
     static var schema: JSONSchema {
-        .object("A progressive canary: the candidate gets a growing percentage of the stable backend's share of `decision`, one step per `interval`, each step judged from Prometheus (AI Gateway's request metrics for the decision's alias) before the next. A failing candidate is aborted back to the stable backend; one that passes every step gets all of it. Steer it with `kubectl annotate semanticroute <route> rollout.semroute.io/<name>=pause|resume|promote|abort`.",
+        .object("A progressive canary: the candidate gets a growing percentage of the stable backend's share of `decision`, one step per `interval`, each step judged from Prometheus (AI Gateway's request metrics for the decision's alias) before the next. A failing candidate is aborted back to the stable backend; one that passes every step gets all of it. Steer it with `kubectl annotate semanticroute <route> rollout.semroute.io/<name>=pause|resume|restart|promote|abort` (one-shot: the operator removes it; never keep it in a manifest).",
                 required: ["name", "stable", "candidate"], [
             "name": .string("Names the rollout (a DNS label); its annotation is `rollout.semroute.io/<name>`.", pattern: Patterns.dnsLabel, maxLength: 40),
             "decision": .string("The decision whose traffic moves; `default` (the default) for requests no decision matches.",

@@ -104,6 +104,8 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
               "a rollout's stable and candidate must name backends of this route", fieldPath: ".rollouts")
         .rule("!has(self.rollouts) || self.rollouts.all(r, !has(r.decision) || r.decision == 'default' || (has(self.decisions) && self.decisions.exists(d, d.name == r.decision)))",
               "a rollout's decision must be a decision of this route, or default", fieldPath: ".rollouts")
+        .rule("!has(self.rollouts) || self.rollouts.all(r, self.rollouts.exists_one(o, (has(o.decision) ? o.decision : 'default') == (has(r.decision) ? r.decision : 'default')))",
+              "at most one rollout per decision", fieldPath: ".rollouts")
         .rule("!has(self.failover) || !has(self.failover.mode) || self.failover.mode != 'ActiveActive' || (self.defaultTargets.all(t, !has(t.priority) || t.priority == 0) && (!has(self.decisions) || self.decisions.all(d, d.targets.all(t, !has(t.priority) || t.priority == 0))))",
               FailoverPolicy.activeActiveMessage, fieldPath: ".failover.mode")
         .rule("!has(self.failover) || !has(self.failover.healthCheck) || (has(self.failover.healthCheck.enabled) && !self.failover.healthCheck.enabled) || self.backends.all(b, b.provider == 'SelfHosted')",

@@ -216,7 +216,20 @@ public enum SemanticRouteValidator {
                 errors.append(.invalid(p / "candidate", "\"\(rollout.candidate)\"",
                                        "serves the same model as stable (\(stable.model)): AI Gateway's metrics tell backends apart only by the model they are asked for (gen_ai_request_model), so the analysis could not compare them"))
             }
+            if let targets, let stable = spec.backends.first(where: { $0.name == rollout.stable }),
+               let candidate = spec.backends.first(where: { $0.name == rollout.candidate }) {
+                // Every other target of the decision must be told apart from both by its model, too.
+                for t in targets where t.backend != stable.name && t.backend != candidate.name {
+                    if let other = spec.backends.first(where: { $0.name == t.backend }), [stable.model, candidate.model].contains(other.model) {
+                        errors.append(.invalid(p / "decision", "\"\(decision)\"",
+                                               "its target \(other.name) serves \(other.model), as the rollout's \(other.model == stable.model ? "stable" : "candidate") backend does: AI Gateway's metrics could not tell their requests apart"))
+                    }
+                }
+            }
             let steps = rollout.steps ?? Rollout.defaultSteps
+            if !steps.isEmpty, !steps.contains(where: { $0 < 100 }) {
+                errors.append(.invalid(p / "steps", nil, "at least one step must be below 100 (100, the promotion, follows the last step)"))
+            }
             if let bad = zip(steps, steps.dropFirst()).first(where: { $0.0 >= $0.1 }) {
                 errors.append(.invalid(p / "steps", nil, "steps must be strictly increasing (\(bad.0) then \(bad.1))"))
             }

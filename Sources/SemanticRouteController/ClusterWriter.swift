@@ -12,8 +12,9 @@ public protocol ClusterWriter: Sendable {
     /// Sets the route's `metadata.finalizers`, failing with a conflict if `resourceVersion` is stale.
     func setFinalizers(namespace: String, name: String, _ finalizers: [String], resourceVersion: String?)
         async throws(KubeError) -> JSONValue
-    /// Removes annotations from the route (a JSON merge patch setting each to null): the rollout commands it acted on.
-    func removeAnnotations(namespace: String, name: String, _ keys: [String]) async throws(KubeError)
+    /// Removes one annotation from the route if it still has `value` (a JSON patch: test, then remove), so a
+    /// command a user wrote after the operator read the route is not lost.
+    func removeAnnotation(namespace: String, name: String, key: String, ifValue value: String) async throws(KubeError)
     /// Writes the route's status through the status subresource.
     func writeStatus(namespace: String, name: String, _ status: JSONValue) async throws(KubeError) -> JSONValue
 }

@@ -60,11 +60,13 @@ struct KubeClusterWriter: ClusterWriter {
         }
     }
 
-    func removeAnnotations(namespace: String, name: String, _ keys: [String]) async throws(KubeError) {
-        let annotations = JSONObject(keys.map { ($0, JSONValue.null) })
+    func removeAnnotation(namespace: String, name: String, key: String, ifValue value: String) async throws(KubeError) {
+        // RFC 6901: `~` is `~0` and `/` is `~1` in a JSON pointer.
+        let pointer = "/metadata/annotations/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
         do {
             _ = try await client.patch(ManagedKinds.semanticRoutes, namespace: namespace, name: name,
-                                       .merge(["metadata": ["annotations": .object(annotations)]]),
+                                       .json([["op": "test", "path": .string(pointer), "value": .string(value)],
+                                              ["op": "remove", "path": .string(pointer)]]),
                                        options: WriteOptions(fieldManager: Self.fieldManager))
         } catch {
             throw Self.failure(error)

@@ -9,8 +9,11 @@ import PrometheusQuery
 /// alias), `gen_ai_request_model` = the model the chosen backend is asked for (its `modelNameOverride`, so it
 /// names the backend), and `error_type` on a failed request (any non-2xx answer, or no answer). Two queries per
 /// analysis, each summed over every gateway pod:
-/// - requests and failures by backend model: `sum by (gen_ai_request_model, error_type) (increase(..._count[W]))`
-/// - the duration of successful requests: `sum by (gen_ai_request_model) (increase(..._sum{error_type=""}[W]))`
+/// - requests and failures by backend model: `sum by (gen_ai_request_model, error_type) (new(..._count) or increase(..._count[W]))`
+/// - the duration of successful requests: `sum by (gen_ai_request_model) (new(..._sum{error_type=""}) or increase(...[W]))`
+///
+/// `new(X)` is `X unless X offset W`: a series born inside the window (the candidate's first requests, its first
+/// failure) counts whole, where `increase()` would lose its first sample, which is often all there is.
 public struct RolloutAnalyzer: Sendable {
     public let prometheus: any PrometheusQuerying
 
@@ -33,9 +36,11 @@ public struct RolloutAnalyzer: Sendable {
         let models = s.originalModels.count == 1
             ? "gen_ai_original_model=\"\(quoted(s.originalModels[0]))\""
             : "gen_ai_original_model=~\"\(s.originalModels.map { quoted(regexLiteral($0)) }.joined(separator: "|"))\""
-        let window = "[\(s.windowSeconds)s]"
-        return ("sum by (gen_ai_request_model, error_type) (increase(\(histogram)_count{\(models)}\(window)))",
-                "sum by (gen_ai_request_model) (increase(\(histogram)_sum{\(models), error_type=\"\"}\(window)))")
+        func counted(_ series: String) -> String {
+            "(\(series) unless \(series) offset \(s.windowSeconds)s) or increase(\(series)[\(s.windowSeconds)s])"
+        }
+        return ("sum by (gen_ai_request_model, error_type) (\(counted("\(histogram)_count{\(models)}")))",
+                "sum by (gen_ai_request_model) (\(counted("\(histogram)_sum{\(models), error_type=\"\"}")))")
     }
 
     public func measure(_ s: Subject) async throws(PrometheusError) -> RolloutMeasurement {

@@ -2,7 +2,17 @@ import SemanticRouteAPI
 
 /// A user's command to a rollout, from the annotation `rollout.semroute.io/<name>`.
 public enum RolloutCommand: String, Sendable, Hashable, CaseIterable {
-    case pause, resume, promote, abort
+    /// Hold at the current weight.
+    case pause
+    /// Continue a paused rollout, with a fresh interval for its step.
+    case resume
+    /// Start an aborted rollout over from its first step (never `resume`: a `resume` left behind must not
+    /// restart a rollout the analysis aborted).
+    case restart
+    /// Give the candidate 100% now.
+    case promote
+    /// Give the stable backend its whole share back.
+    case abort
 }
 
 /// What Prometheus said about a step, over the step's window: the candidate's requests and failed requests,
@@ -97,7 +107,7 @@ public struct RolloutStateMachine: Sendable {
             next = progressing(step: state.step, reason: "StepRunning", keeping: state)
             return (next, .init(reason: "RolloutResumed", warning: false,
                                 message: "rollout \(rollout.name) resumed at step \(next.step)/\(steps.count) (\(next.weight)%)"))
-        case (.resume, .aborted):
+        case (.restart, .aborted):
             next = progressing(step: 1, reason: "StepRunning", keeping: state)
             return (next, .init(reason: "RolloutRestarted", warning: false,
                                 message: "rollout \(rollout.name) restarted from step 1 (\(next.weight)%)"))
@@ -107,7 +117,7 @@ public struct RolloutStateMachine: Sendable {
             return (next, .init(reason: "RolloutPromoted", warning: false, message: "rollout \(rollout.name): " + next.message))
         case (.abort, .progressing), (.abort, .paused), (.abort, .succeeded):
             next = finished(.aborted, reason: "AbortedByUser", keeping: state,
-                            message: "aborted by a user: \(rollout.stable) has its whole share back; resume to start over")
+                            message: "aborted by a user: \(rollout.stable) has its whole share back; restart to start over")
             return (next, .init(reason: "RolloutAborted", warning: true, message: "rollout \(rollout.name): " + next.message))
         default:
             return (state, .init(reason: "RolloutCommandIgnored", warning: false,
@@ -118,12 +128,15 @@ public struct RolloutStateMachine: Sendable {
     /// When the state next needs an analysis (Unix seconds), or nil when it needs none (paused by a user,
     /// succeeded, aborted). A step is judged `interval` after it began, and again every interval while it is
     /// inconclusive; a Prometheus outage is retried every ``prometheusRetrySeconds``.
-    public func analysisDue(_ state: RolloutStatus) -> Int64? {
+    /// `lastAttempt` is when the operator last tried Prometheus for this rollout (kept in memory, not in status,
+    /// so an outage costs no status write per retry).
+    public func analysisDue(_ state: RolloutStatus, lastAttempt: Int64? = nil) -> Int64? {
         switch state.phase {
         case .succeeded, .aborted: return nil
         case .paused:
             guard state.reason == "PrometheusUnavailable" else { return nil }
-            return (RFC3339.seconds(state.since) ?? now) + min(rollout.intervalSeconds, Self.prometheusRetrySeconds)
+            let since = RFC3339.seconds(state.since) ?? now
+            return max(since, lastAttempt ?? since) + min(rollout.intervalSeconds, Self.prometheusRetrySeconds)
         case .progressing:
             let began = RFC3339.seconds(state.since) ?? now
             var last = began
@@ -149,22 +162,25 @@ public struct RolloutStateMachine: Sendable {
 
     /// Prometheus could not be asked: the rollout holds its weight, paused, and asks again later. It never advances
     /// without an answer.
+    /// While Prometheus stays unreachable the state does not change at all (the first error's message stays), so
+    /// retries write nothing.
     public func unavailable(_ state: RolloutStatus, error: String) -> (RolloutStatus, RolloutTransition?) {
+        guard state.reason != "PrometheusUnavailable" else { return (state, nil) }
         var next = state
         next.phase = .paused
-        next.message = "Prometheus could not be queried, so the rollout holds at \(state.weight)% and asks again every \(min(rollout.intervalSeconds, Self.prometheusRetrySeconds))s: \(error)"
-        let entering = state.reason != "PrometheusUnavailable"
-        if entering {
-            // Keep the step's start where an analysis can find it: in lastAnalysis's window.
-            next.lastAnalysis = RolloutStatus.Analysis(
-                time: RFC3339.string(now), windowSeconds: window(state), candidateRequests: state.lastAnalysis?.candidateRequests ?? 0,
-                candidateErrors: state.lastAnalysis?.candidateErrors ?? 0, stableRequests: state.lastAnalysis?.stableRequests ?? 0,
-                errorRate: state.lastAnalysis?.errorRate, latencyRatio: state.lastAnalysis?.latencyRatio, verdict: .inconclusive,
-                message: "no analysis: Prometheus could not be queried")
-        }
+        next.message = Self.bounded("Prometheus could not be queried, so the rollout holds at \(state.weight)% and asks again every \(min(rollout.intervalSeconds, Self.prometheusRetrySeconds))s: \(error)")
+        // Keep the step's start where an analysis can find it: in lastAnalysis's window (no counts: none were read).
+        next.lastAnalysis = RolloutStatus.Analysis(
+            time: RFC3339.string(now), windowSeconds: window(state), candidateRequests: 0, candidateErrors: 0, stableRequests: 0,
+            errorRate: nil, latencyRatio: nil, verdict: .inconclusive, message: "no analysis: Prometheus could not be queried")
         next.reason = "PrometheusUnavailable"
         next.since = RFC3339.string(now)
-        return (next, entering ? .init(reason: "PrometheusUnavailable", warning: true, message: "rollout \(rollout.name): " + next.message) : nil)
+        return (next, .init(reason: "PrometheusUnavailable", warning: true, message: "rollout \(rollout.name): " + next.message))
+    }
+
+    /// Status messages are bounded (the CRD allows 4096 characters; an error text can be long).
+    static func bounded(_ message: String) -> String {
+        message.count <= 2000 ? message : String(message.prefix(1980)) + " … (truncated)"
     }
 
     /// Judges the current step from a measurement: too few candidate requests waits another interval; an error
@@ -183,7 +199,10 @@ public struct RolloutStateMachine: Sendable {
         var words: String
         let counted = "\(Self.count(m.candidateRequests)) candidate requests (\(Self.count(m.candidateErrors)) failed, error rate \(Self.decimal(errorRate, places: 4))), \(Self.count(m.stableRequests)) stable"
             + (ratio.map { ", latency ratio \(Self.decimal($0, places: 2))" } ?? "") + " in \(windowSeconds)s"
-        if m.candidateRequests.rounded(.down) < Double(minRequests) {
+        // Failures already above the threshold of `minRequests` requests fail the step before it has them all:
+        // a broken candidate at low traffic is aborted at the first analysis, not after several intervals.
+        let failedEarly = m.candidateErrors / max(m.candidateRequests, Double(minRequests)) > maxRate
+        if m.candidateRequests.rounded(.down) < Double(minRequests), !failedEarly {
             verdict = .inconclusive
             words = "\(counted): fewer than \(minRequests) candidate requests, the step runs another \(rollout.intervalSeconds)s"
         } else if errorRate > maxRate {
@@ -200,7 +219,7 @@ public struct RolloutStateMachine: Sendable {
             time: RFC3339.string(now), windowSeconds: windowSeconds, candidateRequests: Int64(m.candidateRequests.rounded()),
             candidateErrors: Int64(m.candidateErrors.rounded()), stableRequests: Int64(m.stableRequests.rounded()),
             errorRate: Self.decimal(errorRate, places: 4), latencyRatio: ratio.map { Self.decimal($0, places: 2) },
-            verdict: verdict, message: words)
+            verdict: verdict, message: Self.bounded(words))
 
         var next = state
         next.lastAnalysis = analysis

@@ -12,7 +12,8 @@ extension RouteReconciler {
         var statuses: [RolloutStatus] = []
         var weights: [String: Int] = [:]
         var transitions: [RolloutTransition] = []
-        var handledCommands: [String] = []
+        /// Annotation key → the value acted on (removed only while it still has that value).
+        var handledCommands: [(key: String, value: String)] = []
         var nextAnalysis: Int64?
     }
 
@@ -29,7 +30,7 @@ extension RouteReconciler {
             var (state, started) = machine.restore(previous?.rollouts?.first { $0.name == rollout.name })
             if let started { round.transitions.append(started) }
             if let text = annotations?[rollout.commandAnnotation]?.stringValue {
-                round.handledCommands.append(rollout.commandAnnotation)
+                round.handledCommands.append((rollout.commandAnnotation, text))
                 if let command = RolloutCommand(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) {
                     let transition: RolloutTransition
                     (state, transition) = machine.apply(command, to: state)
@@ -37,17 +38,19 @@ extension RouteReconciler {
                 } else {
                     round.transitions.append(RolloutTransition(
                         reason: "RolloutCommandUnknown", warning: true,
-                        message: "annotation \(rollout.commandAnnotation)=\(text) is not a command: use pause, resume, promote or abort"))
+                        message: "annotation \(rollout.commandAnnotation)=\(text) is not a command: use pause, resume, restart, promote or abort"))
                 }
             }
-            if let due = machine.analysisDue(state), due <= now {
+            let attemptKey = "\(route.namespace)/\(route.name)/\(rollout.name)"
+            if let due = machine.analysisDue(state, lastAttempt: rolloutAttempts.last(attemptKey)), due <= now {
                 let transition: RolloutTransition?
                 (state, transition) = await analyse(state, machine: machine, route: route, logger: logger)
                 if let transition { round.transitions.append(transition) }
+                rolloutAttempts.record(attemptKey, at: now)
             }
             round.statuses.append(state)
             round.weights[rollout.name] = state.weight
-            if let due = machine.analysisDue(state) {
+            if let due = machine.analysisDue(state, lastAttempt: rolloutAttempts.last(attemptKey)) {
                 round.nextAnalysis = min(round.nextAnalysis ?? due, due)
             }
         }
@@ -90,11 +93,14 @@ extension RouteReconciler {
         guard !round.handledCommands.isEmpty else { return }
         let namespace = raw[path: "metadata", "namespace"]?.stringValue ?? ""
         let name = raw[path: "metadata", "name"]?.stringValue ?? ""
-        do {
-            try await writer.removeAnnotations(namespace: namespace, name: name, round.handledCommands)
-        } catch {
-            // Acting on a command twice leaves the same state, so a failed removal only means it is seen again.
-            logger.warning("could not remove the rollout command annotations", metadata: ["error": "\(error)"])
+        for command in round.handledCommands {
+            do {
+                try await writer.removeAnnotation(namespace: namespace, name: name, key: command.key, ifValue: command.value)
+            } catch {
+                // A user changed the annotation since it was read (the next reconcile acts on the new command), or
+                // the removal failed (the command is seen again: most commands are then ignored, saying why).
+                logger.warning("could not remove a rollout command annotation", metadata: ["annotation": "\(command.key)", "error": "\(error)"])
+            }
         }
     }
 }

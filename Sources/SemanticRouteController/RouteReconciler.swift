@@ -26,6 +26,8 @@ public struct RouteReconciler: Sendable {
     public var clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
     /// Judges rollout steps from Prometheus; nil when the operator has no Prometheus (rollouts then hold, paused).
     public var rolloutAnalyzer: RolloutAnalyzer?
+    /// When each rollout last asked Prometheus (in memory: an outage's retries write no status).
+    let rolloutAttempts = RolloutAttempts()
     /// The last status written per route, until the route store has it (see ``StatusWriteMemo``).
     let statusMemo = StatusWriteMemo()
 
@@ -54,6 +56,7 @@ public struct RouteReconciler: Sendable {
         // already cleaned up after it.
         guard let raw = snapshot.route(namespace: namespace, name: name) else {
             statusMemo.forget("\(namespace)/\(name)")
+            rolloutAttempts.forget(route: "\(namespace)/\(name)")
             logger.debug("route is gone; owner references and its finalizer cleaned up after it")
             return .awaitChange
         }

@@ -149,13 +149,14 @@ final class FakeCluster: ClusterSnapshot, ClusterWriter, RouteEventSink, Sendabl
         }
     }
 
-    func removeAnnotations(namespace: String, name: String, _ keys: [String]) throws(KubeError) {
+    func removeAnnotation(namespace: String, name: String, key annotation: String, ifValue value: String) throws(KubeError) {
         let key = Self.routeKey(namespace, name)
         try take("annotations", key)
         log("annotations", key)
         state.withLock { s in
-            guard let o = s.objects[key], var annotations = o[path: "metadata", "annotations"]?.objectValue else { return }
-            for k in keys { annotations[k] = nil }
+            guard let o = s.objects[key], var annotations = o[path: "metadata", "annotations"]?.objectValue,
+                  annotations[annotation]?.stringValue == value else { return }
+            annotations[annotation] = nil
             s.resourceVersion += 1
             s.objects[key] = o.setting(["metadata", "annotations"], .object(annotations))
                 .setting(["metadata", "resourceVersion"], .string(String(s.resourceVersion)))

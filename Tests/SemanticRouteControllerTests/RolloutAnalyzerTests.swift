@@ -11,8 +11,10 @@ struct RolloutAnalyzerTests {
     @Test("two queries over AI Gateway's request-duration histogram, by backend model, for the decision's alias; the default decision also takes the virtual model")
     func queries() {
         let (requests, durations) = RolloutAnalyzer.queries(Self.subject)
-        #expect(requests == #"sum by (gen_ai_request_model, error_type) (increase(gen_ai_server_request_duration_seconds_count{gen_ai_original_model="mom.math"}[300s]))"#)
-        #expect(durations == #"sum by (gen_ai_request_model) (increase(gen_ai_server_request_duration_seconds_sum{gen_ai_original_model="mom.math", error_type=""}[300s]))"#)
+        let count = #"gen_ai_server_request_duration_seconds_count{gen_ai_original_model="mom.math"}"#
+        #expect(requests == "sum by (gen_ai_request_model, error_type) ((\(count) unless \(count) offset 300s) or increase(\(count)[300s]))")
+        let sum = #"gen_ai_server_request_duration_seconds_sum{gen_ai_original_model="mom.math", error_type=""}"#
+        #expect(durations == "sum by (gen_ai_request_model) ((\(sum) unless \(sum) offset 300s) or increase(\(sum)[300s]))")
         var subject = Self.subject
         subject.originalModels = ["mom.default", "MoM", "a+b"]
         #expect(RolloutAnalyzer.queries(subject).requests.contains(#"gen_ai_original_model=~"mom\\.default|MoM|a\\+b""#))

@@ -60,6 +60,17 @@ struct RolloutStateMachineTests {
         #expect(m.judge(state, slow).0.phase == .progressing)
     }
 
+    @Test("a candidate failing at low traffic is aborted at once: its failures already exceed the threshold of minRequests")
+    func earlyFailure() {
+        let (state, _) = Self.machine(at: Self.start).restore(nil)
+        // 3 failures of 3 requests: even 17 more successes (minRequests 20) would leave 15% > 5%.
+        let broken = RolloutMeasurement(candidateRequests: 3, candidateErrors: 3, stableRequests: 50, candidateMeanSeconds: nil, stableMeanSeconds: 1)
+        #expect(Self.machine(at: Self.start + 300).judge(state, broken).0.phase == .aborted)
+        // 1 failure of 3: 1/20 = 5% is not above 5%, so the step waits for more requests.
+        let unlucky = RolloutMeasurement(candidateRequests: 3, candidateErrors: 1, stableRequests: 50, candidateMeanSeconds: 1, stableMeanSeconds: 1)
+        #expect(Self.machine(at: Self.start + 300).judge(state, unlucky).0.lastAnalysis?.verdict == .inconclusive)
+    }
+
     @Test("too few candidate requests: the step stays, judged again one interval later over the whole step")
     func inconclusive() {
         let (state, _) = Self.machine(at: Self.start).restore(nil)
@@ -85,10 +96,13 @@ struct RolloutStateMachineTests {
         #expect((next.phase, next.weight, next.reason) == (.paused, 10, "PrometheusUnavailable"))
         #expect(transition?.warning == true && next.message.contains("connection refused"))
         #expect(Self.machine(at: t).analysisDue(next) == t + 30)
-        // Still down: no second Event, still paused, same weight.
+        // Still down: nothing changes (so nothing is written), no second Event; the next try is paced by the last attempt.
+        let before = next
         t += 30
-        (next, transition) = Self.machine(at: t).unavailable(next, error: "connection refused")
-        #expect(transition == nil && next.phase == .paused && next.weight == 10)
+        #expect(Self.machine(at: t).analysisDue(next, lastAttempt: t - 30) == t)
+        (next, transition) = Self.machine(at: t).unavailable(next, error: "connection refused (again, at another port)")
+        #expect(transition == nil && next == before)
+        #expect(Self.machine(at: t).analysisDue(next, lastAttempt: t) == t + 30)
         // Back: the step is judged over its whole window (start → now), and advances.
         t += 30
         #expect(Self.machine(at: t).window(next) == 360)
@@ -103,7 +117,7 @@ struct RolloutStateMachineTests {
         #expect(transition?.reason == "RolloutResumed")
     }
 
-    @Test("commands: pause holds, resume restarts the step's clock, promote goes to 100%, abort to 0%, resume after abort starts over; the rest is ignored, saying why")
+    @Test("commands: pause holds, resume restarts the step's clock, promote goes to 100%, abort to 0%, restart after abort starts over; the rest is ignored, saying why")
     func commands() {
         let (state, _) = Self.machine(at: Self.start).restore(nil)
         let m = Self.machine(at: Self.start + 100)
@@ -121,7 +135,9 @@ struct RolloutStateMachineTests {
         #expect((promoted.phase, promoted.weight, promoted.reason) == (.succeeded, 100, "PromotedByUser") && t3.reason == "RolloutPromoted")
         let (aborted, t4) = m.apply(.abort, to: promoted)
         #expect((aborted.phase, aborted.weight) == (.aborted, 0) && t4.warning)
-        let (restarted, t5) = m.apply(.resume, to: aborted)
+        // A `resume` left behind (say, re-applied by GitOps) never restarts an aborted rollout; `restart` does.
+        #expect(m.apply(.resume, to: aborted).1.reason == "RolloutCommandIgnored")
+        let (restarted, t5) = m.apply(.restart, to: aborted)
         #expect((restarted.phase, restarted.step, restarted.weight) == (.progressing, 1, 10) && t5.reason == "RolloutRestarted")
         #expect(m.apply(.abort, to: aborted).1.reason == "RolloutCommandIgnored")
         #expect(m.apply(.resume, to: state).1.reason == "RolloutCommandIgnored")

@@ -28,6 +28,11 @@ struct RolloutRenderTests {
         #expect(try Self.defaultRule(route, weights: ["qwen3": 25]).primary == ["rollout-qwen25-7b": 3, "rollout-qwen3-8b": 1])
         #expect(try Self.defaultRule(route, weights: ["qwen3": 50]).primary == ["rollout-qwen25-7b": 1, "rollout-qwen3-8b": 1])
         #expect(try Self.defaultRule(route, weights: ["qwen3": 0]).primary == ["rollout-qwen25-7b": 1])
+        // A candidate that is also a fallback target leaves the fallback tier while it has a share (once per rule).
+        var withFallback = route
+        withFallback.spec.defaultTargets.append(Target(backend: "qwen3-8b", priority: 2))
+        #expect(try Self.defaultRule(withFallback, weights: ["qwen3": 25]).fallback == ["rollout-qwen25-coder"])
+        #expect(try Self.defaultRule(withFallback, weights: ["qwen3": 0]).fallback == ["rollout-qwen25-coder", "rollout-qwen3-8b"])
         #expect(try Self.defaultRule(route, weights: ["qwen3": 100]).primary == ["rollout-qwen3-8b": 1])
         for w in [0, 5, 50, 100] {
             #expect(try Self.defaultRule(route, weights: ["qwen3": w]).fallback == ["rollout-qwen25-coder"])
@@ -77,6 +82,8 @@ struct RolloutRenderTests {
         #expect(errors { $0.backends[1].model = $0.backends[0].model }.first?.contains("serves the same model as stable") == true)
         #expect(errors { $0.rollouts![0].decision = "nope" }.map { $0.prefix(34) } == ["spec.rollouts[0].decision: no deci"])
         #expect(errors { $0.rollouts![0].steps = [5, 50, 25] } == ["spec.rollouts[0].steps: steps must be strictly increasing (50 then 25)"])
+        #expect(errors { $0.rollouts![0].steps = [100] } == ["spec.rollouts[0].steps: at least one step must be below 100 (100, the promotion, follows the last step)"])
+        #expect(errors { $0.backends[2].model = $0.backends[1].model }.first?.hasPrefix("spec.rollouts[0].decision: its target qwen25-coder serves Qwen/Qwen3-8B") == true)
         #expect(errors {
             $0.experiments = [Experiment(name: "e", decision: "default", header: "x-user-id",
                                          arms: [.init(name: "a", backend: "qwen25-7b"), .init(name: "b", backend: "qwen3-8b")])]
