@@ -95,7 +95,7 @@ extension RenderContext {
 
     /// Retries/failover, token rate limits, health checking and circuit breakers, on the HTTPRoute AI Gateway
     /// generates (same name). Every route has one: passive ejection is always on.
-    func backendTrafficPolicy() -> DesiredObject? {
+    func backendTrafficPolicy() -> DesiredObject {
         var policy = JSONObject([("targetRefs", [[
             "group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": .string(names.aiGatewayRoute),
         ]])])
@@ -116,7 +116,6 @@ extension RenderContext {
         }
         policy["healthCheck"] = healthCheck()
         policy["circuitBreaker"] = circuitBreaker()
-        guard policy.count > 1 else { return nil }
         return object(RenderedKinds.backendTrafficPolicies, name: names.aiGatewayRoute,
                       labels: [(RouteLabels.componentKey, "route")], spec: .object(policy))
     }

@@ -42,7 +42,7 @@ public struct Renderer: Sendable {
         objects += context.classifierObjects()
         objects += context.backendObjects()
         objects.append(context.aiGatewayRoute())
-        if let policy = context.backendTrafficPolicy() { objects.append(policy) }
+        objects.append(context.backendTrafficPolicy())
         objects.append(context.clientTrafficPolicy())
         objects.append(context.envoyPatchPolicy())
         return objects.sorted(by: DesiredObject.precedes)
