@@ -8,9 +8,42 @@ struct FieldSet: Sendable, Hashable {
 
     init(_ paths: Set<Path> = []) { self.paths = paths }
 
-    /// The fields an object sets. Lists of objects that all carry a `name` (or the key fields the schema names)
-    /// are keyed; other lists are atomic. `metadata` contributes labels, annotations, finalizers, ownerReferences.
-    init(of object: JSONValue, includeStatus: Bool, statusOnly: Bool = false) {
+    /// How a resource's lists are merged and owned, as structured-merge-diff decides it.
+    enum Lists: Sendable {
+        /// Built-ins: a list of objects that all carry a `name` is keyed by it (their strategic-merge key, nearly
+        /// always); other lists are atomic.
+        case byName
+        /// Custom resources: the CRD schema decides. `x-kubernetes-list-type: map` is keyed by its
+        /// `x-kubernetes-list-map-keys`; every other list (`atomic`, `set`, or no list type) is atomic, as
+        /// kube-apiserver treats a CRD list without a list type.
+        case bySchema(JSONSchema?)
+
+        static func of(_ type: ResourceType) -> Lists { type.isCustom ? .bySchema(type.schema) : .byName }
+
+        func child(_ key: String) -> Lists {
+            guard case .bySchema(let s) = self else { return self }
+            return .bySchema(s?.properties[key] ?? s?.mapValues)
+        }
+
+        var items: Lists {
+            guard case .bySchema(let s) = self else { return self }
+            return .bySchema(s?.items)
+        }
+
+        /// The key fields of a list, or nil when it is atomic.
+        func keys(_ items: [JSONValue]) -> [String]? {
+            switch self {
+            case .byName: return FieldSet.keyFields(items)
+            case .bySchema(let s):
+                guard s?.listType == "map", let keys = s?.listMapKeys, !keys.isEmpty else { return nil }
+                return keys
+            }
+        }
+    }
+
+    /// The fields an object sets. Lists are keyed or atomic as `lists` says. `metadata` contributes labels,
+    /// annotations, finalizers, ownerReferences.
+    init(of object: JSONValue, includeStatus: Bool, statusOnly: Bool = false, lists: Lists = .byName) {
         var out: Set<Path> = []
         for (key, value) in object.objectValue ?? JSONObject() {
             switch key {
@@ -21,9 +54,9 @@ struct FieldSet: Sendable, Hashable {
                 }
                 for m in ["finalizers", "ownerReferences"] where value[m] != nil { out.insert(["f:metadata", "f:\(m)"]) }
             case "status":
-                if includeStatus || statusOnly { Self.collect(value, ["f:status"], &out) }
+                if includeStatus || statusOnly { Self.collect(value, ["f:status"], lists.child("status"), &out) }
             default:
-                if !statusOnly { Self.collect(value, ["f:\(key)"], &out) }
+                if !statusOnly { Self.collect(value, ["f:\(key)"], lists.child(key), &out) }
             }
         }
         paths = out
@@ -40,19 +73,19 @@ struct FieldSet: Sendable, Hashable {
         return "k:" + JSONWriter.string(.object(o))
     }
 
-    private static func collect(_ value: JSONValue, _ path: Path, _ out: inout Set<Path>) {
+    private static func collect(_ value: JSONValue, _ path: Path, _ lists: Lists, _ out: inout Set<Path>) {
         switch value {
         case .object(let o) where !o.isEmpty:
-            for (k, v) in o { collect(v, path + ["f:\(k)"], &out) }
+            for (k, v) in o { collect(v, path + ["f:\(k)"], lists.child(k), &out) }
         case .array(let items):
-            guard let keys = keyFields(items) else {
+            guard let keys = lists.keys(items) else {
                 out.insert(path)
                 return
             }
             for item in items {
                 let p = path + [elementKey(item, keys)]
                 out.insert(p + ["."])
-                for (k, v) in item.objectValue ?? JSONObject() { collect(v, p + ["f:\(k)"], &out) }
+                for (k, v) in item.objectValue ?? JSONObject() { collect(v, p + ["f:\(k)"], lists.items.child(k), &out) }
             }
         default:
             out.insert(path)

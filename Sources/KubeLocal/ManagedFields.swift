@@ -51,13 +51,14 @@ struct ManagedFields: Sendable {
     /// After a create/update/patch (`Update` operations): the manager takes the fields it changed, others lose
     /// them, and fields no longer present leave every manager. Server-side apply maintains its own entries.
     static func record(old: JSONValue?, new: JSONValue, manager: String?, operation: String,
-                       subresource: WriteOptions.Subresource, apiVersion: String, hasStatus: Bool) -> JSONValue {
+                       subresource: WriteOptions.Subresource, apiVersion: String, hasStatus: Bool,
+                       lists: FieldSet.Lists = .byName) -> JSONValue {
         if operation == "Apply" { return new }
         var out = new
         var managed = ManagedFields(of: old)
         let statusOnly = subresource == .status
-        let newSet = FieldSet(of: new, includeStatus: !hasStatus || statusOnly, statusOnly: statusOnly)
-        let allNew = FieldSet(of: new, includeStatus: true)
+        let newSet = FieldSet(of: new, includeStatus: !hasStatus || statusOnly, statusOnly: statusOnly, lists: lists)
+        let allNew = FieldSet(of: new, includeStatus: true, lists: lists)
         let changed = newSet.paths.filter { path in
             old.map { FieldSet.value(at: path, in: $0) != FieldSet.value(at: path, in: new) } ?? true
         }

@@ -63,7 +63,8 @@ extension ObjectStore {
             prepared = try establish(crd: prepared, dryRun: options.dryRun)
         }
         prepared = ManagedFields.record(old: nil, new: prepared, manager: options.fieldManager, operation: options.operation,
-                                        subresource: options.subresource, apiVersion: type.api.apiVersion, hasStatus: type.hasStatus)
+                                        subresource: options.subresource, apiVersion: type.api.apiVersion, hasStatus: type.hasStatus,
+                                        lists: .of(type))
         if options.dryRun { return WriteResult(object: Self.converted(prepared, to: type), warnings: warnings, created: true) }
         prepared["metadata"]?["resourceVersion"] = .string(String(nextRevision()))
         objects[type.storeKey, default: [:]][key] = prepared
@@ -123,7 +124,7 @@ extension ObjectStore {
         }
         prepared = ManagedFields.record(old: old, new: prepared, manager: options.fieldManager,
                                         operation: options.operation, subresource: options.subresource,
-                                        apiVersion: type.api.apiVersion, hasStatus: type.hasStatus)
+                                        apiVersion: type.api.apiVersion, hasStatus: type.hasStatus, lists: .of(type))
         prepared["metadata"]?["resourceVersion"] = old[path: "metadata", "resourceVersion"]
         if Self.sameIgnoringManagedTimes(old, prepared) || options.dryRun {
             return WriteResult(object: Self.converted(options.dryRun ? prepared : old, to: type), warnings: warnings)

@@ -15,7 +15,8 @@ enum ServerSideApply {
             throw .badRequest("kind \"\(kind)\" in the applied configuration does not match \"\(type.kind)\"")
         }
         let statusOnly = subresource == .status
-        let appliedSet = FieldSet(of: applied, includeStatus: !type.hasStatus || statusOnly, statusOnly: statusOnly)
+        let lists = FieldSet.Lists.of(type)
+        let appliedSet = FieldSet(of: applied, includeStatus: !type.hasStatus || statusOnly, statusOnly: statusOnly, lists: lists)
         var managed = ManagedFields(of: current)
         let sub = statusOnly ? "status" : nil
         // Conflicts: fields another manager owns whose live value differs from the applied one.
@@ -38,11 +39,11 @@ enum ServerSideApply {
         }
         var merged = current ?? .object(JSONObject())
         if statusOnly {
-            merged["status"] = merge(applied["status"] ?? .null, into: merged["status"] ?? .null)
+            merged["status"] = merge(applied["status"] ?? .null, into: merged["status"] ?? .null, lists: lists.child("status"))
         } else {
             var body = applied
             body["status"] = type.hasStatus ? nil : body["status"]
-            merged = merge(body, into: merged)
+            merged = merge(body, into: merged, lists: lists)
         }
         // Fields this manager applied last time but not now, owned by nobody else, go.
         let previous = managed.entries.first { $0.manager == manager && $0.operation == "Apply" && $0.subresource == sub }?.fields ?? FieldSet()
@@ -54,7 +55,11 @@ enum ServerSideApply {
         let stale = previous.paths.subtracting(appliedSet.paths).sorted { a, b in
             a.count != b.count ? a.count > b.count : (a.last == ".") && (b.last != ".")
         }
-        for path in stale where !others.contains(path) {
+        // A stale path inside a field the apply now owns whole (an atomic list; ownership recorded before lists
+        // followed the schema) is covered by that field, not removed from it.
+        let atomicLists = appliedSet.paths.filter { FieldSet.value(at: $0, in: applied)?.arrayValue != nil }
+        for path in stale where !others.contains(path)
+            && !atomicLists.contains(where: { $0.count < path.count && path.starts(with: $0) }) {
             FieldSet.remove(path, from: &merged)
         }
         let now = Timestamp.string(Timestamp.now())
@@ -102,22 +107,22 @@ enum ServerSideApply {
                         }))
     }
 
-    /// Structural merge: objects recursively, keyed lists (objects with `name`) by key, everything else replaced.
-    static func merge(_ applied: JSONValue, into live: JSONValue) -> JSONValue {
+    /// Structural merge: objects recursively, keyed lists by key (``FieldSet/Lists``), everything else replaced.
+    static func merge(_ applied: JSONValue, into live: JSONValue, lists: FieldSet.Lists = .byName) -> JSONValue {
         switch (applied, live) {
         case (.object(let a), .object(var l)):
             for (k, v) in a {
                 if k == "managedFields" { continue }
-                l[k] = merge(v, into: l[k] ?? .null)
+                l[k] = merge(v, into: l[k] ?? .null, lists: lists.child(k))
             }
             return .object(l)
         case (.array(let a), .array(let l)):
-            guard let keys = FieldSet.keyFields(a), FieldSet.keyFields(l) != nil else { return applied }
+            guard let keys = lists.keys(a), lists.keys(l) != nil else { return applied }
             var out = l
             for item in a {
                 let key = FieldSet.elementKey(item, keys)
                 if let i = out.firstIndex(where: { FieldSet.elementKey($0, keys) == key }) {
-                    out[i] = merge(item, into: out[i])
+                    out[i] = merge(item, into: out[i], lists: lists.items)
                 } else {
                     out.append(item)
                 }

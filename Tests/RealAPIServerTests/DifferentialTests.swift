@@ -121,6 +121,49 @@ struct DifferentialTests {
         #expect(local == real)
     }
 
+    @Test("server-side apply follows the CRD's list types: a list without x-kubernetes-list-type is atomic even when its items have names; a list-map merges by key")
+    func applyListTypes() async throws {
+        let (local, real) = try await FlowTarget.both(namespace: "diff-lists") { t in
+            var seen: [String] = []
+            func headers(_ names: [String]) throws -> JSONValue {
+                var route = try Self.route(t.namespace)
+                route = route.setting(["spec", "decisions"], [[
+                    "name": "tiered", "when": ["headers": .array(names.map { ["name": .string($0), "present": true] })],
+                    "targets": [["backend": .string(route[path: "spec", "backends"]?.arrayValue?.first?["name"]?.stringValue ?? "")]],
+                ]])
+                return route
+            }
+            func note(_ step: String, _ o: JSONValue) {
+                let names = o[path: "spec", "decisions"]?.arrayValue?.first?[path: "when", "headers"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+                let backends = o[path: "spec", "backends"]?.arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+                seen.append("\(step): headers \(names) backends \(backends)")
+            }
+            let name = try Self.route(t.namespace)[path: "metadata", "name"]?.stringValue ?? ""
+            // Atomic (spec.decisions[].when.headers has no list type): a second manager's apply replaces the list.
+            note("first", try await t.client.apply(ManagedKinds.semanticRoutes, namespace: t.namespace, name: name,
+                                                   try headers(["x-a", "x-b"]), options: .init(fieldManager: "first")))
+            note("second forced", try await t.client.apply(ManagedKinds.semanticRoutes, namespace: t.namespace, name: name,
+                                                           try headers(["x-c"]), options: .init(fieldManager: "second", force: true)))
+            // A list-map (spec.backends, keyed by name): a manager's apply adds its element, the first one's stays.
+            let extra: JSONValue = [
+                "apiVersion": "semroute.io/v1alpha1", "kind": "SemanticRoute",
+                "metadata": ["name": .string(name), "namespace": .string(t.namespace)],
+                "spec": ["backends": [["name": "extra", "model": "m", "provider": "SelfHosted",
+                                       "endpoint": ["service": ["name": "s", "port": 80]]]]],
+            ]
+            do {
+                note("third", try await t.client.apply(ManagedKinds.semanticRoutes, namespace: t.namespace, name: name,
+                                                       extra, options: .init(fieldManager: "third", force: true)))
+            } catch let error as KubeError {
+                seen.append("third: \(error.status?.message ?? "\(error)")")
+            }
+            return seen
+        }
+        #expect(local == real)
+        #expect(real.first?.hasPrefix("first: headers [\"x-a\", \"x-b\"]") == true, "\(real)")
+        #expect(real.dropFirst().first?.hasPrefix("second forced: headers [\"x-c\"]") == true, "\(real)")
+    }
+
     @Test("deleting an object with a finalizer: it stays with a deletionTimestamp until the finalizer goes")
     func finalizerDeletion() async throws {
         let (local, real) = try await FlowTarget.both(namespace: "diff-fin") { t in
