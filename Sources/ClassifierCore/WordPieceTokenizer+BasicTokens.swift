@@ -3,37 +3,51 @@ import Foundation
 extension WordPieceTokenizer {
     /// The reference's "basic" tokenization: clean, space CJK, split on whitespace, lowercase, strip accents,
     /// split punctuation. Returns words as Unicode scalar arrays (WordPiece counts scalars).
-    static func basicTokens(_ text: String) -> [[Unicode.Scalar]] {
-        // Clean (drop NUL, U+FFFD and control characters; whitespace becomes a space) and space CJK ideographs.
-        var cleaned = String.UnicodeScalarView()
+    ///
+    /// It reads the text one whitespace-separated chunk at a time and stops once it has `limit` words, so the
+    /// encoder's truncation (every word is at least one word piece) costs what it keeps, not the whole text: a
+    /// 1 MB prompt is read only as far as its first 128 words. The words are the same as tokenizing the whole
+    /// text and keeping the first `limit`.
+    static func basicTokens(_ text: String, limit: Int = .max) -> [[Unicode.Scalar]] {
+        var words: [[Unicode.Scalar]] = []
+        var chunk = String.UnicodeScalarView()
+        // Clean (drop NUL, U+FFFD and control characters; whitespace separates chunks) and space CJK ideographs.
         for scalar in text.unicodeScalars {
+            if words.count >= limit { break }
             if scalar.value == 0 || scalar.value == 0xFFFD || isControl(scalar) { continue }
             if isWhitespace(scalar) {
-                cleaned.append(" ")
+                split(&chunk, into: &words, limit: limit)
             } else if isCJK(scalar) {
-                cleaned.append(" "); cleaned.append(scalar); cleaned.append(" ")
+                split(&chunk, into: &words, limit: limit)
+                chunk.append(scalar)
+                split(&chunk, into: &words, limit: limit)
             } else {
-                cleaned.append(scalar)
+                chunk.append(scalar)
             }
         }
-        var words: [[Unicode.Scalar]] = []
-        for chunk in String(cleaned).unicodeScalars.split(separator: " ") {
-            // Lowercase, then NFD and drop nonspacing marks (accents).
-            let lowered = String(String.UnicodeScalarView(chunk)).lowercased()
-            let decomposed = lowered.decomposedStringWithCanonicalMapping
-            var current: [Unicode.Scalar] = []
-            for scalar in decomposed.unicodeScalars {
-                if scalar.properties.generalCategory == .nonspacingMark { continue }
-                if isPunctuation(scalar) {
-                    if !current.isEmpty { words.append(current); current = [] }
-                    words.append([scalar])
-                } else {
-                    current.append(scalar)
-                }
-            }
-            if !current.isEmpty { words.append(current) }
-        }
+        split(&chunk, into: &words, limit: limit)
         return words
+    }
+
+    /// One whitespace-separated chunk into words, appended to `words` (at most up to `limit`); empties `chunk`.
+    private static func split(_ chunk: inout String.UnicodeScalarView, into words: inout [[Unicode.Scalar]], limit: Int) {
+        defer { chunk = String.UnicodeScalarView() }
+        guard !chunk.isEmpty, words.count < limit else { return }
+        // Lowercase, then NFD and drop nonspacing marks (accents).
+        let lowered = String(chunk).lowercased()
+        let decomposed = lowered.decomposedStringWithCanonicalMapping
+        var current: [Unicode.Scalar] = []
+        for scalar in decomposed.unicodeScalars {
+            if words.count >= limit { return }
+            if scalar.properties.generalCategory == .nonspacingMark { continue }
+            if isPunctuation(scalar) {
+                if !current.isEmpty { words.append(current); current = [] }
+                if words.count < limit { words.append([scalar]) }
+            } else {
+                current.append(scalar)
+            }
+        }
+        if !current.isEmpty, words.count < limit { words.append(current) }
     }
 
     /// Tab, newline, carriage return and every Unicode White_Space character (the reference's fast tokenizer

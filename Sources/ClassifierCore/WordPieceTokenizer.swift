@@ -57,7 +57,8 @@ public struct WordPieceTokenizer: Sendable {
     public func encode(_ text: String, maxTokens: Int = 512) -> [Int32] {
         var ids: [Int32] = [classID]
         let budget = max(maxTokens, 2) - 1
-        outer: for word in Self.basicTokens(text) {
+        // Every word is at least one piece, so `budget` words are all the pieces can come from.
+        outer: for word in Self.basicTokens(text, limit: budget) {
             for id in wordPieces(word) {
                 if ids.count == budget { break outer }
                 ids.append(id)

@@ -16,6 +16,8 @@ struct EncoderBenchmark: ParsableCommand {
     @Option(help: "Texts per batch for the batch-throughput line (0 skips it).") var batch = 64
     @Option(help: "Concurrent callers (one OpenBLAS thread each) for the saturation line (0 skips it).") var concurrency = 2
     @Option(help: "Dense-layer precision: float32 or int8 (AVX2; the thread counts then apply to attention only).") var precision: EncoderPrecision = .float32
+    @Option(help: "Prompt sizes in bytes whose embedding (tokenize + forward at 128 tokens) is timed: the cost of a request must not grow with its prompt (empty skips it).")
+    var promptBytes = "1000,100000,1000000"
 
     func run() throws {
         let lengths = try list(tokens, "--tokens")
@@ -27,6 +29,28 @@ struct EncoderBenchmark: ParsableCommand {
         print(String(format: "model %@ loaded in %.2f s; precision %@; OpenBLAS core %@; OPENBLAS_CORETYPE=%@", directory, loadSeconds, precision.rawValue,
                      MiniLMEncoder.blasCoreName, ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)"))
         print(String(format: "peak RSS after load %.1f MiB", Measure.peakRSSMiB()))
+
+        let sizes = promptBytes.isEmpty ? [] : try list(promptBytes, "--prompt-bytes")
+        if !sizes.isEmpty {
+            MiniLMEncoder.setBLASThreads(1)
+            let sentence = "Please summarise the quarterly revenue report, then list the three largest risks. "
+            for size in sizes {
+                let text = String(String(repeating: sentence, count: size / sentence.utf8.count + 1).utf8.prefix(size))!
+                for _ in 0..<3 { _ = encoder.embed(text) }
+                var tokenize: [Double] = [], embed: [Double] = []
+                for _ in 0..<20 {
+                    var start = ContinuousClock.now
+                    _ = encoder.tokenizer.encode(text, maxTokens: 128)
+                    tokenize.append(Measure.seconds(ContinuousClock.now - start) * 1000)
+                    start = ContinuousClock.now
+                    _ = encoder.embed(text)
+                    embed.append(Measure.seconds(ContinuousClock.now - start) * 1000)
+                }
+                tokenize.sort(); embed.sort()
+                print(String(format: "prompt %7d bytes: tokenize p50 %6.3f ms, embed (tokenize + forward, 128 tokens, 1 thread) p50 %6.2f ms",
+                             size, Measure.quantile(tokenize, 0.5), Measure.quantile(embed, 0.5)))
+            }
+        }
 
         for threadCount in threadCounts {
             MiniLMEncoder.setBLASThreads(threadCount)

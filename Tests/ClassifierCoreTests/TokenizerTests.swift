@@ -71,6 +71,25 @@ struct TokenizerTests {
         #expect(tokenizer.encode("one two three", maxTokens: 2) == [tokenizer.classID, tokenizer.separatorID])
     }
 
+    @Test("reading stops at the words truncation keeps: the first n words of any text are those of the whole text, and a 1 MB prompt encodes as its first kilobytes")
+    func boundedReading() throws {
+        let texts = ["What is the derivative of x^2 * sin(x)?", "Héllo, naïve café! I'm 100% sure: C++ isn't Rust.",
+                     "中文字符 and 日本語", "hello,world!!(ok)", "hel\u{7}lo wor\u{200B}ld", "x\u{A0}y\u{2003}z\u{2028}w",
+                     "Σίσυφος ΣΊΣΥΦΟΣ", "a-b_c@d#e", "  leading and trailing  ", ""]
+        for text in texts {
+            let all = WordPieceTokenizer.basicTokens(text)
+            for limit in 0...(all.count + 2) {
+                #expect(WordPieceTokenizer.basicTokens(text, limit: limit) == Array(all.prefix(limit)), "\(text) limit \(limit)")
+            }
+        }
+        let tokenizer = try EncoderModelFixture.tokenizer()
+        let sentence = "Please summarise the quarterly revenue report, then list the three largest risks. "
+        let huge = String(repeating: sentence, count: 1_000_000 / sentence.utf8.count + 1)
+        let head = String(repeating: sentence, count: 40)
+        #expect(tokenizer.encode(huge, maxTokens: 128) == tokenizer.encode(head, maxTokens: 128))
+        #expect(tokenizer.encode(huge, maxTokens: 128).count == 128)
+    }
+
     @Test("WordPiece is greedy longest-match-first with ## continuations, and a word with no match is [UNK]")
     func wordPieceAlgorithm() throws {
         let tokenizer = try WordPieceTokenizer(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "un", "##aff", "##able", "una", "##ff", "a"])
