@@ -58,8 +58,8 @@ struct ControlPlaneFiles {
 
 /// Free loopback TCP ports, found by binding port 0. (The kernel may hand a port out again before the binary
 /// binds it; the window is short and a clash shows as a start failure naming the binary.)
-enum FreePort {
-    static func allocate(_ count: Int) throws -> [Int] {
+public enum FreePort {
+    public static func allocate(_ count: Int) throws -> [Int] {
         var sockets: [Int32] = []
         defer { for s in sockets { close(s) } }
         var ports: [Int] = []

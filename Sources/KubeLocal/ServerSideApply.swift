@@ -57,9 +57,13 @@ enum ServerSideApply {
         }
         // A stale path inside a field the apply now owns whole (an atomic list; ownership recorded before lists
         // followed the schema) is covered by that field, not removed from it.
-        let atomicLists = appliedSet.paths.filter { FieldSet.value(at: $0, in: applied)?.arrayValue != nil }
-        for path in stale where !others.contains(path)
-            && !atomicLists.contains(where: { $0.count < path.count && path.starts(with: $0) }) {
+        func insideAtomicList(_ path: FieldSet.Path) -> Bool {
+            path.count > 1 && (1..<path.count).contains { n in
+                let prefix = Array(path.prefix(n))
+                return appliedSet.paths.contains(prefix) && FieldSet.value(at: prefix, in: applied)?.arrayValue != nil
+            }
+        }
+        for path in stale where !others.contains(path) && !insideAtomicList(path) {
             FieldSet.remove(path, from: &merged)
         }
         let now = Timestamp.string(Timestamp.now())

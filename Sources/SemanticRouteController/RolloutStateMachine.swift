@@ -71,7 +71,7 @@ public struct RolloutStateMachine: Sendable {
     /// beyond a shortened step list is clamped to the last step.
     public func restore(_ previous: RolloutStatus?) -> (RolloutStatus, RolloutTransition?) {
         guard var state = previous, state.target == rollout.identity else {
-            let state = progressing(step: 1, reason: "StepRunning")
+            let state = progressing(step: 1)
             return (state, RolloutTransition(reason: "RolloutStarted", warning: false,
                                              message: "rollout \(rollout.name) started: \(rollout.candidate) gets \(state.weight)% of \(rollout.stable)'s share of decision \(rollout.effectiveDecision)"))
         }
@@ -104,11 +104,11 @@ public struct RolloutStateMachine: Sendable {
             next.message = "paused by a user at step \(state.step)/\(steps.count) (\(state.weight)%); resume with the annotation \(rollout.commandAnnotation)=resume"
             return (next, .init(reason: "RolloutPaused", warning: false, message: "rollout \(rollout.name): " + next.message))
         case (.resume, .paused):
-            next = progressing(step: state.step, reason: "StepRunning", keeping: state)
+            next = progressing(step: state.step, keeping: state)
             return (next, .init(reason: "RolloutResumed", warning: false,
                                 message: "rollout \(rollout.name) resumed at step \(next.step)/\(steps.count) (\(next.weight)%)"))
         case (.restart, .aborted):
-            next = progressing(step: 1, reason: "StepRunning", keeping: state)
+            next = progressing(step: 1, keeping: state)
             return (next, .init(reason: "RolloutRestarted", warning: false,
                                 message: "rollout \(rollout.name) restarted from step 1 (\(next.weight)%)"))
         case (.promote, .progressing), (.promote, .paused), (.promote, .aborted):
@@ -226,17 +226,13 @@ public struct RolloutStateMachine: Sendable {
         let recovered = state.phase == .paused
         switch verdict {
         case .inconclusive:
-            if recovered {
-                // Prometheus answers again: the step continues from where it began.
-                next.phase = .progressing
-                next.reason = "StepRunning"
-                next.since = RFC3339.string(stepStart(state) ?? now)
-                next.message = "step \(state.step)/\(steps.count) at \(state.weight)%: " + words
-                return (next, .init(reason: "RolloutResumed", warning: false, message: "rollout \(rollout.name): Prometheus answers again; " + next.message))
-            }
             next.reason = "StepRunning"
             next.message = "step \(state.step)/\(steps.count) at \(state.weight)%: " + words
-            return (next, nil)
+            guard recovered else { return (next, nil) }
+            // Prometheus answers again: the step continues from where it began.
+            next.phase = .progressing
+            next.since = RFC3339.string(stepStart(state) ?? now)
+            return (next, .init(reason: "RolloutResumed", warning: false, message: "rollout \(rollout.name): Prometheus answers again; " + next.message))
         case .failed:
             next = finished(.aborted, reason: "AnalysisFailed", keeping: next,
                             message: "step \(state.step)/\(steps.count) at \(state.weight)% failed: \(words); \(rollout.stable) has its whole share back")
@@ -247,20 +243,19 @@ public struct RolloutStateMachine: Sendable {
                                 message: "every step passed (last: \(words)); \(rollout.candidate) has all of \(rollout.stable)'s share: make it the decision's target and remove the rollout")
                 return (next, .init(reason: "RolloutSucceeded", warning: false, message: "rollout \(rollout.name): " + next.message))
             }
-            next = progressing(step: state.step + 1, reason: "StepRunning", keeping: next)
+            next = progressing(step: state.step + 1, keeping: next)
             next.message = "step \(next.step)/\(steps.count) at \(next.weight)%; step \(state.step) passed: " + words
             return (next, .init(reason: "RolloutAdvanced", warning: false, message: "rollout \(rollout.name): " + next.message))
         }
     }
 
-    func progressing(step: Int, reason: String, keeping previous: RolloutStatus? = nil) -> RolloutStatus {
+    /// A step starting now (`StepRunning`), keeping the last analysis.
+    func progressing(step: Int, keeping previous: RolloutStatus? = nil) -> RolloutStatus {
         var state = RolloutStatus(name: rollout.name, target: rollout.identity, phase: .progressing, step: step, steps: steps.count,
-                                  weight: 0, since: RFC3339.string(now), reason: reason, message: "",
+                                  weight: 0, since: RFC3339.string(now), reason: "StepRunning", message: "",
                                   lastAnalysis: previous?.lastAnalysis)
         state.weight = weight(state)
-        if state.message.isEmpty {
-            state.message = "step \(step)/\(steps.count): \(rollout.candidate) gets \(state.weight)% of \(rollout.stable)'s share, judged after \(rollout.intervalSeconds)s"
-        }
+        state.message = "step \(step)/\(steps.count): \(rollout.candidate) gets \(state.weight)% of \(rollout.stable)'s share, judged after \(rollout.intervalSeconds)s"
         return state
     }
 

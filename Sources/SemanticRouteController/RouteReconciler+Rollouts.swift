@@ -21,8 +21,9 @@ extension RouteReconciler {
     /// when a step is due, ask Prometheus and judge it. Nothing is written here.
     func advanceRollouts(_ route: SemanticRoute, raw: JSONValue, previous: SemanticRouteStatus?, logger: Logger) async -> RolloutRound {
         var round = RolloutRound()
-        let rollouts = route.defaulted().spec.rollouts ?? []
-        guard !rollouts.isEmpty else { return round }
+        // No defaulting needed (it would cost every reconcile of every route): a rollout's effective accessors
+        // (decision, steps, interval, thresholds) apply the defaults themselves.
+        guard let rollouts = route.spec.rollouts, !rollouts.isEmpty else { return round }
         let now = clock()
         let annotations = raw[path: "metadata", "annotations"]?.objectValue
         for rollout in rollouts {

@@ -5,9 +5,6 @@ import PrometheusQuery
 @testable import SemanticRouteController
 import SemanticRouteRender
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// End to end with a real Prometheus server (Debian's `prometheus`): it scrapes a fixture exporter serving
 /// AI-Gateway-shaped metrics (`hack/aigw-fixture-exporter.py`) for a healthy and a failing candidate, and the
@@ -104,7 +101,7 @@ enum RealPrometheus {
             let exporterPort = try await waitFor("the exporter's port", exporter) {
                 (try? String(contentsOfFile: portFile, encoding: .utf8)).flatMap { Int($0) }
             }
-            let port = try freePort()
+            let port = try FreePort.allocate(1)[0]
             let config = """
                 global: {scrape_interval: 1s, evaluation_interval: 1s}
                 scrape_configs:
@@ -142,22 +139,5 @@ enum RealPrometheus {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw Failure(description: "timed out waiting for \(what):\n\(process.logTail())")
-    }
-
-    /// A TCP port nobody listens on now (bound to port 0 and released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw Failure(description: "bind() failed") }
-        let named = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        guard named == 0 else { throw Failure(description: "getsockname() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
