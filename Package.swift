@@ -29,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        // Traces: the libraries record spans through the Tracing API; only the executables bootstrap swift-otel's
+        // OTLP exporter (OTEL_* environment variables).
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0"),
     ],
     targets: [
         // Kubernetes vocabulary: JSON values, YAML I/O, object metadata, conditions, structural schemas.
@@ -48,6 +52,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
         ]),
         // The local API server: Kubernetes REST semantics in memory (tests, `semroute dev`, `semroute apiserver`).
         .target(name: "KubeLocal", dependencies: [
@@ -107,6 +112,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
         ]),
         // The SemanticRoute CRD types, defaulting, validation and CRD generation.
         .target(name: "SemanticRouteAPI", dependencies: ["KubeCore"]),
@@ -144,6 +150,8 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+            .product(name: "OTel", package: "swift-otel"),
         ]),
         .executableTarget(name: "semroute-bench", dependencies: [
             "KubeCore", "KubeClient", "KubeLocal", "KubeEnvtest", "SemanticRouteAPI", "SemanticRouteRender",

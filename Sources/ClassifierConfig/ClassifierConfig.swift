@@ -23,10 +23,13 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
     public var failOpen: Bool
     /// Sticky A/B tests, at most one per decision; nil: none.
     public var experiments: [Experiment]?
+    /// nil: no decision log.
+    public var decisionLog: DecisionLog?
 
     public init(version: Int = ClassifierConfig.currentVersion, route: String, models: [String], decisions: [DecisionRule],
                 defaultAlias: String, safety: Safety? = nil, cache: Cache? = nil, shadow: Shadow? = nil, session: Session? = nil,
-                conversation: Conversation? = nil, failOpen: Bool = true, experiments: [Experiment]? = nil) {
+                conversation: Conversation? = nil, failOpen: Bool = true, experiments: [Experiment]? = nil,
+                decisionLog: DecisionLog? = nil) {
         self.version = version
         self.route = route
         self.models = models
@@ -39,6 +42,7 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
         self.conversation = conversation
         self.failOpen = failOpen
         self.experiments = experiments
+        self.decisionLog = decisionLog
     }
 
     /// One decision, already sorted by priority by the operator (first match wins).

@@ -87,10 +87,11 @@ extension ClassifierPipeline {
         headers.append(HeaderField("content-length", String(newBody.count)))
         timings.rewriteMicros = Self.micros(clock.now - mark)
         timings.totalMicros = Self.micros(clock.now - start)
+        let decidedOn = (choice.basis == .conversation ? choice.context : nil) ?? signals
         return .rewrite(RequestRewrite(body: newBody, headers: headers, decision: decisionName, alias: alias, domain: domain,
                                        redacted: redacted.map(\.rawValue), cacheToken: cacheToken, timings: timings,
                                        shadowEligible: chosen != nil, basis: choice.basis, pinned: choice.pinned,
-                                       experiment: experiment))
+                                       experiment: experiment, signals: decidedOn.summary, text: decidedOn.prompt.string))
     }
 
     /// The alias a request gets: its arm's when its decision runs an experiment and the request names a user,

@@ -67,6 +67,11 @@ public struct RequestRewrite: Sendable {
     public var pinned = false
     /// The sticky A/B test this request took part in and its arm (nil: no experiment, or no user header).
     public var experiment: ExperimentArm?
+    /// The scores computed for the text the decision was taken on (decision log).
+    public var signals = SignalSummary()
+    /// The text the decision was taken on (the last user turn, or the conversation window); logged only when
+    /// the route's decision log asks for prompts.
+    public var text = ""
 }
 
 /// An experiment and the arm a request was assigned to.

@@ -74,6 +74,24 @@ final class SignalContext {
         return best
     }
 
+    /// The scores this request computed (the domain head's, example similarities), for the decision log:
+    /// computing is lazy, so a signal no evaluated decision needed is absent, not recomputed here.
+    var summary: SignalSummary {
+        var summary = SignalSummary()
+        if let cached = domainCache, let p = cached, let domainHead {
+            var best = 0
+            for i in p.indices where p[i] > p[best] { best = i }
+            summary.domain = domainHead.labels[best]
+            summary.domainProbability = Double(p[best])
+        }
+        for index in exampleCache.keys.sorted() {
+            if let similarity = exampleCache[index] ?? nil {
+                summary.examples.append(.init(decision: exampleSets[index].decision, similarity: Double(similarity)))
+            }
+        }
+        return summary
+    }
+
     /// Whether the prompt is at least the threshold similar to the set's utterances (never without an embedding).
     func exampleMatches(_ index: Int) -> Bool {
         guard let similarity = exampleSimilarity(index) else { return false }

@@ -7,7 +7,8 @@ import Hummingbird
 /// POST itself, so `curl -H 'x-tier: premium'` previews a header decision; other methods get 405 with `Allow: POST`), `GET /healthz` (the process serves) and `GET /readyz` (a config is
 /// loaded, so ext_proc streams will be classified).
 enum ClassifierHTTPAPI {
-    static func router(store: PipelineStore, maxBodyBytes: Int, metrics: ClassifierMetrics) -> Router<BasicRequestContext> {
+    static func router(store: PipelineStore, maxBodyBytes: Int, metrics: ClassifierMetrics,
+                       feedback: FeedbackLedger? = nil) -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/healthz") { _, _ in
             Self.text(.ok, "ok\n")
@@ -49,6 +50,29 @@ enum ClassifierHTTPAPI {
             metrics.recordRequest(phase: "classify", seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(bytes: json)))
+        }
+        if let feedback {
+            router.post("/v1/feedback") { request, _ in
+                guard let buffer = try? await request.body.collect(upTo: FeedbackRequest.maxBytes) else {
+                    return Self.error(.contentTooLarge, "feedback body exceeds \(FeedbackRequest.maxBytes) bytes", code: "request_too_large")
+                }
+                let parsed: FeedbackRequest
+                switch Result(catching: { () throws(FeedbackRequest.Invalid) in try FeedbackRequest(json: [UInt8](buffer: buffer)) }) {
+                case .success(let request): parsed = request
+                case .failure(let invalid): return Self.error(.badRequest, invalid.message, code: "invalid_request")
+                }
+                guard let entry = feedback.lookup(id: parsed.requestID) else {
+                    metrics.countFeedbackUnmatched()
+                    return Self.error(.notFound, "request \(parsed.requestID) is not known to this classifier replica (served by another, or older than \(feedback.ttl))",
+                                      code: "unknown_request")
+                }
+                let label = parsed.label.map(feedback.admit(label:)) ?? "none"
+                metrics.countFeedback(decision: entry.decision, alias: entry.alias, rating: parsed.rating?.rawValue ?? "none", label: label)
+                let answer: [String: String] = ["requestId": parsed.requestID, "decision": entry.decision, "alias": entry.alias]
+                let json = (try? JSONSerialization.data(withJSONObject: answer, options: [.sortedKeys])) ?? Data()
+                return Response(status: .accepted, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(bytes: [UInt8](json))))
+            }
         }
         // Other methods on the classify path: 405 naming the one that works, not the router's empty 404.
         for method: HTTPRequest.Method in [.get, .head, .put, .patch, .delete] {

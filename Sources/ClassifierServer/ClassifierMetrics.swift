@@ -81,6 +81,19 @@ struct ClassifierMetrics: Sendable {
         Timer(label: Self.prefix + "shadow_duration_seconds", factory: factory).recordSeconds(seconds)
     }
 
+    /// User feedback (`POST /v1/feedback`) on a request this replica classified: `rating` is `positive`,
+    /// `negative` or `none`, `label` a bounded word or `none`.
+    func countFeedback(decision: String, alias: String, rating: String, label: String) {
+        Counter(label: Self.prefix + "feedback_total",
+                dimensions: [("decision", decision), ("alias", alias), ("rating", rating), ("label", label)],
+                factory: factory).increment()
+    }
+
+    /// Feedback whose request id this replica does not know (another replica served it, or it expired).
+    func countFeedbackUnmatched() {
+        Counter(label: Self.prefix + "feedback_unmatched_total", factory: factory).increment()
+    }
+
     /// Open ext_proc streams right now.
     func streamOpened() {
         Meter(label: Self.prefix + "active_streams", factory: factory).increment()
@@ -95,7 +108,7 @@ struct ClassifierMetrics: Sendable {
         "request_duration_seconds", "stage_duration_seconds", "decisions_total", "blocked_total",
         "cache_hits_total", "cache_misses_total", "pass_through_total", "errors_total", "config_reloads_total",
         "shadow_requests_total", "shadow_duration_seconds", "active_streams", "decisions_by_basis_total", "session_pins",
-        "experiment_assignments_total",
+        "experiment_assignments_total", "feedback_total", "feedback_unmatched_total",
     ].map { prefix + $0 }
 
     /// The closed set of error kinds.

@@ -7,6 +7,7 @@ import Logging
 import Metrics
 import NIOPosix
 import ServiceLifecycle
+import Tracing
 
 /// `semroute classifier`: Envoy ext_proc over gRPC, the classify/health HTTP API, the metrics endpoint,
 /// config reload and shadow traffic, as `Service`s for one `ServiceGroup`.
@@ -32,6 +33,13 @@ public final class ClassifierServer: Sendable {
         public var shadowQueueCapacity = 256
         public var shadowMaxConcurrent = 16
         public var shadowTimeout: Duration = .seconds(10)
+        /// Records one span per classified request (``RequestSpan``); nil: the process's
+        /// `InstrumentationSystem.tracer` (a no-op unless the executable bootstrapped one).
+        public var tracer: (any Tracer)?
+        /// `POST /v1/feedback`: how many request ids (with the decision that served them) are remembered, and
+        /// for how long. 0 turns feedback off.
+        public var feedbackCapacity = 50_000
+        public var feedbackTTL: Duration = .seconds(3600)
 
         public init(configPath: String) {
             self.configPath = configPath
@@ -55,6 +63,7 @@ public final class ClassifierServer: Sendable {
     let grpc: GRPCServerService
     let http: Application<RouterResponder<BasicRequestContext>>
     let metricsHTTP: Application<RouterResponder<BasicRequestContext>>?
+    let feedback: FeedbackLedger?
     private let boundHTTP = PortPromise()
     private let boundMetrics = PortPromise()
     let logger: Logger
@@ -70,8 +79,11 @@ public final class ClassifierServer: Sendable {
         shadow = ShadowMirror(limits: .init(queueCapacity: options.shadowQueueCapacity, maxConcurrent: options.shadowMaxConcurrent,
                                             timeout: options.shadowTimeout),
                               metrics: metrics, logger: logger)
-        let service = ExtProcService(store: store, options: ExtProcOptions(maxBodyBytes: options.maxBodyBytes), shadow: shadow,
-                                     metrics: metrics, logger: logger)
+        let tracer = options.tracer ?? InstrumentationSystem.tracer
+        let feedback = options.feedbackCapacity > 0 ? FeedbackLedger(capacity: options.feedbackCapacity, ttl: options.feedbackTTL) : nil
+        self.feedback = feedback
+        let service = ExtProcService(store: store, options: ExtProcOptions(maxBodyBytes: options.maxBodyBytes, feedback: feedback),
+                                     shadow: shadow, metrics: metrics, logger: logger, tracer: tracer)
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults
         transportConfig.rpc.maxRequestPayloadSize = options.maxBodyBytes + (1 << 20)
         let group = MultiThreadedEventLoopGroup.singleton
@@ -79,7 +91,8 @@ public final class ClassifierServer: Sendable {
                                                    transportSecurity: .plaintext, config: transportConfig, eventLoopGroup: group)
         grpc = GRPCServerService(server: GRPCServer(transport: transport, services: [service]), group: group, logger: logger)
         let boundHTTP = self.boundHTTP
-        http = Application(router: ClassifierHTTPAPI.router(store: store, maxBodyBytes: options.maxBodyBytes, metrics: metrics),
+        http = Application(router: ClassifierHTTPAPI.router(store: store, maxBodyBytes: options.maxBodyBytes, metrics: metrics,
+                                                            feedback: feedback),
                            configuration: .init(address: .hostname(options.host, port: options.httpPort), serverName: "semroute-classifier"),
                            onServerRunning: { channel in await boundHTTP.fulfil(channel.localAddress?.port ?? -1) },
                            logger: logger)

@@ -3,6 +3,7 @@ import ClassifierCore
 import Foundation
 import GRPCCore
 import Logging
+import Tracing
 
 /// One ext_proc stream (one HTTP request through Envoy): remembers what the request headers said and the
 /// cache token between phases, and turns each ProcessingRequest into the ProcessingResponse Envoy waits for.
@@ -14,6 +15,10 @@ struct ExtProcStream {
     let shadow: ShadowMirror?
     let metrics: ClassifierMetrics
     let logger: Logger
+    /// Records the request's span (``RequestSpan``); `NoOpTracer` when tracing is off.
+    let tracer: any Tracer
+    /// The trace context of the ext_proc stream itself (gRPC metadata), preferred over the request's headers.
+    let streamTrace: TraceCarrier
 
     private(set) var path: String?
     private(set) var contentType: String?
@@ -21,18 +26,31 @@ struct ExtProcStream {
     private(set) var requestHeaders: [String: String] = [:]
     private(set) var cacheToken: CacheToken?
     private(set) var responseStatus: Int?
+    /// The request's `x-request-id` (Envoy sets one on every request), for the decision log and feedback.
+    private(set) var requestID: String?
     private var classified = false
     /// Set on the request headers when the request cannot be ours; its body, if Envoy sends it anyway (an
     /// Envoy that ignores mode_override), passes through uncounted.
     private var notOurs = false
+    /// The open span of the request's classification, ended once the request body is answered.
+    private var span: RequestSpan?
 
     init(snapshot: PipelineStore.Snapshot, options: ExtProcOptions, shadow: ShadowMirror?, metrics: ClassifierMetrics,
-         logger: Logger) {
+         logger: Logger, tracer: any Tracer = NoOpTracer(), streamTrace: TraceCarrier = .init()) {
         self.snapshot = snapshot
         self.options = options
         self.shadow = shadow
         self.metrics = metrics
         self.logger = logger
+        self.tracer = tracer
+        self.streamTrace = streamTrace
+    }
+
+    /// Ends the span if the stream closed before the request body was answered (a request without body, a
+    /// client that went away).
+    mutating func finish() {
+        span?.end()
+        span = nil
     }
 
     /// Bodies at least this large are handled off the event loop even on a keyword-only route (JSON parse,
@@ -64,7 +82,14 @@ struct ExtProcStream {
         case .requestHeaders(let headers):
             path = headers.headers.value(of: ":path")
             contentType = headers.headers.value(of: "content-type")
+            span = RequestSpan.start("semroute.classify", tracer: tracer, parents: [
+                streamTrace,
+                TraceCarrier(traceparent: headers.headers.value(of: "traceparent"), tracestate: headers.headers.value(of: "tracestate")),
+            ])
+            span?.set(SpanAttribute.route, snapshot.config.route)
+            requestID = headers.headers.value(of: "x-request-id")
             response = .passThrough(phase, modeOverride: requestModes(method: headers.headers.value(of: ":method")))
+            if notOurs { finish() }
             if !notOurs, snapshot.pipeline.readsHeaders { requestHeaders = headers.headers.requestHeaders }
         case .requestBody(let body):
             response = requestBody(body.body)
@@ -92,9 +117,12 @@ struct ExtProcStream {
         // (STREAMED mode) cannot be rewritten as a whole, so it passes through.
         guard !classified, !notOurs else { return .passThrough(.requestBody) }
         classified = true
+        defer { finish() }
         let config = snapshot.config
         if data.count > options.maxBodyBytes {
             metrics.countError(kind: .oversized)
+            span?.set(SpanAttribute.outcome, "oversized")
+            span?.fail("request body over the classifier's limit")
             logger.warning("request body over the limit", metadata: ["body.bytes": "\(data.count)", "limit.bytes": "\(options.maxBodyBytes)"])
             return config.failOpen
                 ? .passThrough(.requestBody)
@@ -102,12 +130,27 @@ struct ExtProcStream {
                              headers: [("content-type", "application/json")], details: "semroute_body_too_large")
         }
         let body = [UInt8](data)
+        let started = RequestSpan.now()
         switch snapshot.pipeline.processRequest(path: path ?? "", contentType: contentType, body: body, headers: requestHeaders) {
         case .passThrough(let reason):
             metrics.countPassThrough(reason: reason.rawValue)
+            span?.set(SpanAttribute.outcome, "pass_through")
+            span?.set(SpanAttribute.passThroughReason, reason.rawValue)
             return .passThrough(.requestBody)
         case .rewrite(let rewrite):
+            if let span {
+                span.recordStages(rewrite.timings, startedAt: started)
+                span.set(SpanAttribute.outcome, "rewrite")
+                span.set(SpanAttribute.decision, rewrite.decision)
+                span.set(SpanAttribute.alias, rewrite.alias)
+                span.set(SpanAttribute.domain, rewrite.domain)
+                span.set(SpanAttribute.decidedOn, rewrite.basis.rawValue)
+                span.set(SpanAttribute.experimentArm, rewrite.experiment.map { "\($0.experiment)/\($0.arm)" })
+                if snapshot.pipeline.fillsCache { span.set(SpanAttribute.cacheHit, false) }
+            }
             metrics.countDecision(rewrite.decision)
+            DecisionLog(logger: logger, sample: options.logSample).rewrite(rewrite, config: config, requestID: requestID)
+            if let requestID, let ledger = options.feedback { ledger.record(id: requestID, decision: rewrite.decision, alias: rewrite.alias) }
             if rewrite.basis != .lastTurn { metrics.countDecisionBasis(rewrite.basis.rawValue) }
             if let e = rewrite.experiment { metrics.countExperimentArm(experiment: e.experiment, arm: e.arm) }
             if snapshot.config.session != nil { metrics.recordSessionPins(snapshot.pipeline.pinnedSessions) }
@@ -120,6 +163,16 @@ struct ExtProcStream {
             return .replaceRequestBody(rewrite.body, setHeaders: rewrite.headers.map { ($0.name, $0.value) })
         case .respond(let reply):
             record(reply.timings)
+            DecisionLog(logger: logger, sample: options.logSample).reply(reply, config: config, requestID: requestID)
+            if reply.reason == .cacheHit, let requestID, let ledger = options.feedback, let decision = reply.decision {
+                ledger.record(id: requestID, decision: decision, alias: FeedbackLedger.cacheAlias)
+            }
+            if let span {
+                span.recordStages(reply.timings, startedAt: started)
+                span.set(SpanAttribute.outcome, reply.reason == .cacheHit ? "cache_hit" : "blocked")
+                span.set(SpanAttribute.decision, reply.decision)
+                if reply.reason == .cacheHit { span.set(SpanAttribute.cacheHit, true) } else { span.set(SpanAttribute.blockedReason, reply.reason.rawValue) }
+            }
             switch reply.reason {
             case .cacheHit:
                 metrics.countCache(hit: true)
@@ -131,6 +184,8 @@ struct ExtProcStream {
                               details: "semroute_\(reply.reason.rawValue)")
         case .failure(let failure):
             metrics.countError(kind: .pipeline)
+            span?.set(SpanAttribute.outcome, "error")
+            span?.fail("classification failed: \(failure.kind)")
             logger.error("classification failed", metadata: ["error.kind": "\(failure.kind)", "error": "\(failure.message)",
                                                             "fail_open": "\(config.failOpen)"])
             // failOpen: the request continues unclassified. failClosed: the client gets a typed 503 (an
@@ -190,4 +245,8 @@ struct ExtProcOptions: Sendable {
     var maxBodyBytes = 16 << 20
     /// Decides whether one matched request is copied, given `shadow.percent` (0...100).
     var shadowSample: @Sendable (Int) -> Bool = { percent in Int.random(in: 0..<100) < percent }
+    /// Decides whether one request is written to the decision log, given its ratio (0...1).
+    var logSample: @Sendable (Double) -> Bool = { ratio in ratio >= 1 || (ratio > 0 && Double.random(in: 0..<1) < ratio) }
+    /// Remembers which decision served each request id, for `POST /v1/feedback`; nil: feedback is off.
+    var feedback: FeedbackLedger?
 }

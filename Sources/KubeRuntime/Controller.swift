@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Runs a reconcile function for the objects of a primary kind (kube-runtime `Controller`):
 ///
@@ -208,7 +209,25 @@ public final class Controller: Service, Sendable {
             finished.add(1, ordering: .relaxed)
         }
         do {
-            let action = try await reconcile(request)
+            // One span per reconcile when the process bootstrapped a tracer (a no-op otherwise); the reconcile's
+            // own spans, if any, become its children through the task-local context.
+            let action = try await withSpan("reconcile", ofKind: .internal) { span in
+                if span.isRecording {
+                    span.attributes["semroute.controller"] = configuration.name
+                    span.attributes["k8s.namespace.name"] = key.namespace
+                    span.attributes["k8s.object.name"] = key.name
+                    span.attributes["semroute.reconcile.id"] = Int(request.id)
+                    span.attributes["semroute.reconcile.failures"] = request.failures
+                }
+                let action = try await reconcile(request)
+                if span.isRecording {
+                    switch action {
+                    case .awaitChange: span.attributes["semroute.reconcile.result"] = "success"
+                    case .requeue: span.attributes["semroute.reconcile.result"] = "requeue_after"
+                    }
+                }
+                return action
+            }
             queue.forget(key)
             switch action {
             case .awaitChange:

@@ -64,14 +64,16 @@ public final class OperatorApp: Sendable {
 
     /// Runs the HTTP servers, then the operator's services, until SIGTERM/SIGINT (when `handlingSignals`), task
     /// cancellation, or a service's failure (e.g. leadership lost); then closes the clients. Run it once.
-    public func run(handlingSignals: Bool = true) async throws {
+    /// `alongside`: services the executable bootstrapped (the span exporter); they start first and stop last.
+    public func run(handlingSignals: Bool = true, alongside extra: [any Service] = []) async throws {
         logger.info("starting", metadata: [
             "namespaces": "\(settings.namespaces.isEmpty ? "all" : settings.namespaces.joined(separator: ","))",
             "leader_elect": "\(settings.leaderElect)", "health_addr": "\(settings.healthAddr)",
             "metrics_addr": "\(settings.metricsAddr)", "classifier_image": "\(settings.classifierImage)",
         ])
         let group = ServiceGroup(configuration: .init(
-            services: http.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            services: extra.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+                + http.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
                 + op.services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
             gracefulShutdownSignals: handlingSignals ? [.sigterm, .sigint] : [], logger: logger))
         var failure: (any Error)?

@@ -21,12 +21,13 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
     public var session: SessionPolicy?
     public var conversation: ConversationPolicy?
     public var classifier: ClassifierSpec?
+    public var observability: ObservabilityPolicy?
 
     public init(gatewayRef: GatewayReference, hostnames: [String]? = nil, model: String, aliases: [String]? = nil,
                 backends: [Backend], decisions: [Decision]? = nil, defaultTargets: [Target], safety: SafetyPolicy? = nil,
                 cache: CachePolicy? = nil, rateLimits: [TokenRateLimit]? = nil, retry: RetryPolicy? = nil,
                 failover: FailoverPolicy? = nil, experiments: [Experiment]? = nil, rollouts: [Rollout]? = nil, timeouts: Timeouts? = nil, shadow: ShadowPolicy? = nil, session: SessionPolicy? = nil,
-                conversation: ConversationPolicy? = nil, classifier: ClassifierSpec? = nil) {
+                conversation: ConversationPolicy? = nil, classifier: ClassifierSpec? = nil, observability: ObservabilityPolicy? = nil) {
         self.gatewayRef = gatewayRef
         self.hostnames = hostnames
         self.model = model
@@ -46,6 +47,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
         self.session = session
         self.conversation = conversation
         self.classifier = classifier
+        self.observability = observability
     }
 
     /// An AIGatewayRoute holds at most 15 rules: one per decision plus the default.
@@ -84,6 +86,7 @@ public struct SemanticRouteSpec: Sendable, Hashable, Codable {
             "session": SessionPolicy.schema,
             "conversation": ConversationPolicy.schema,
             "classifier": ClassifierSpec.schema,
+            "observability": ObservabilityPolicy.schema,
         ])
         .rule("!has(self.decisions) || self.decisions.all(d, d.targets.all(t, self.backends.exists(b, b.name == t.backend)))",
               "every decision target must name a backend of this route", fieldPath: ".decisions")

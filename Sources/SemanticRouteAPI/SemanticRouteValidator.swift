@@ -97,6 +97,12 @@ public enum SemanticRouteValidator {
             errors.append(.invalid(path / "session" / "ttl", "\"\(ttl.text)\"", "must be a positive duration such as 30m"))
         }
 
+        // Tracing: the endpoint's port must be one.
+        if let endpoint = spec.observability?.tracing?.endpoint, URLParts(endpoint) == nil {
+            errors.append(.invalid(path / "observability" / "tracing" / "endpoint", "\"\(endpoint)\"",
+                                   "must be http(s)://host[:port] with a lower-case host and a port from 1 to 65535"))
+        }
+
         // Rate limits.
         errors += duplicates((spec.rateLimits ?? []).map(\.name), at: path / "rateLimits", field: "name")
         errors += validateBudgets(spec, at: path)

@@ -58,6 +58,7 @@ extension RenderContext {
             "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true,
             "capabilities": ["drop": ["ALL"]],
         ]
+        if let env = tracingEnvironment() { container["env"] = env }
         container["volumeMounts"] = [
             ["name": "config", "mountPath": .string(Self.configDirectory), "readOnly": true],
             ["name": "tmp", "mountPath": "/tmp"],
@@ -162,7 +163,11 @@ extension RenderContext {
             route: "\(route.namespace)/\(route.name)", models: [spec.model] + (spec.aliases ?? []), decisions: rules,
             defaultAlias: names.alias("default"), safety: safety, cache: cache, shadow: shadow,
             session: session, conversation: conversation,
-            failOpen: spec.classifier?.failOpen ?? true, experiments: experiments)
+            failOpen: spec.classifier?.failOpen ?? true, experiments: experiments,
+            decisionLog: spec.observability?.decisionLog.map { log in
+                ClassifierConfig.DecisionLog(sampleRatio: ObservabilityPolicy.fraction(log.effectiveSampleRatio) ?? 1,
+                                             includePrompt: log.includePrompt ?? false)
+            })
     }
 
     /// The sticky A/B tests, each arm with the alias its AIGatewayRoute rule matches.
@@ -188,5 +193,23 @@ extension RenderContext {
                 ClassifierConfig.HeaderMatch(name: h.name, exact: h.exact, prefix: h.prefix, regex: h.regex, present: h.present,
                                              absent: h.absent)
             })
+    }
+
+    /// `spec.observability.tracing` as the standard OpenTelemetry environment swift-otel reads in the classifier:
+    /// OTLP endpoint and protocol, parent-based ratio sampling (a request's own sampling decision wins), and
+    /// resource attributes naming the route and the pod. Nil without tracing, so the pod template (and its
+    /// rollout) changes only when a route turns tracing on or changes it.
+    func tracingEnvironment() -> JSONValue? {
+        guard let tracing = spec.observability?.tracing else { return nil }
+        let resource = "k8s.namespace.name=\(route.namespace),k8s.pod.name=$(POD_NAME),semroute.route=\(route.namespace)/\(route.name)"
+        return [
+            ["name": "POD_NAME", "valueFrom": ["fieldRef": ["fieldPath": "metadata.name"]]],
+            ["name": "OTEL_SERVICE_NAME", "value": "semroute-classifier"],
+            ["name": "OTEL_RESOURCE_ATTRIBUTES", "value": .string(resource)],
+            ["name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": .string(tracing.endpoint)],
+            ["name": "OTEL_EXPORTER_OTLP_PROTOCOL", "value": .string(tracing.effectiveProtocol.rawValue)],
+            ["name": "OTEL_TRACES_SAMPLER", "value": "parentbased_traceidratio"],
+            ["name": "OTEL_TRACES_SAMPLER_ARG", "value": .string(tracing.effectiveSamplingRatio)],
+        ]
     }
 }

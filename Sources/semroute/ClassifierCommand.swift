@@ -45,6 +45,7 @@ struct ClassifierCommand: AsyncParsableCommand {
         Bootstrap.logging(format: logFormat, level: logLevel)
         let registry = Bootstrap.metrics()
         let logger = Logger(label: "semroute.classifier")
+        let tracing = try Bootstrap.tracing(serviceName: "semroute-classifier", logger: logger)
 
         let encoder = try loadEncoder(logger: logger)
         let heads = try loadHeads(logger: logger)
@@ -62,7 +63,9 @@ struct ClassifierCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        let group = ServiceGroup(configuration: .init(services: server.services.map { .init(service: $0) },
+        // The exporter starts first and stops last, so spans of the draining streams are still flushed.
+        let services = (tracing.map { [$0] } ?? []) + server.services
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) },
                                                       gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info("classifier serving", metadata: ["grpc.port": "\(grpcPort)", "http.port": "\(httpPort)",
                                                      "metrics.port": "\(metricsPort)", "encoder": "\(encoder != nil)"])

@@ -81,10 +81,11 @@ struct OperatorCommand: AsyncParsableCommand {
         Bootstrap.logging(format: logFormat, level: logLevel)
         let registry = Bootstrap.metrics()
         let logger = Logger(label: "semroute.operator")
+        let tracing = try Bootstrap.tracing(serviceName: "semroute-operator", logger: logger, environment: env)
         let identity = (env["POD_NAME"] ?? ProcessInfo.processInfo.hostName) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let app = try await OperatorApp.make(settings: settings, config: try settings.kubeConfig(environment: env),
                                              identity: identity, registry: registry, logger: logger)
-        try await app.run()
+        try await app.run(alongside: tracing.map { [$0] } ?? [])
     }
 
     /// The command line as the settings read it.

@@ -45,7 +45,7 @@ def chat(model, text):
     return json.dumps({"model": model, "messages": [{"role": "user", "content": text}]}).encode()
 
 
-def run_stream(channel, messages):
+def run_stream(channel, messages, metadata=None):
     """One HTTP request: sends each phase only after the previous one was answered, as Envoy does, and
     stops after an immediate response."""
     call = channel.stream_stream(
@@ -62,7 +62,7 @@ def run_stream(channel, messages):
 
     outbox.put(messages[0])
     answers = []
-    for answer in call(requests(), timeout=30):
+    for answer in call(requests(), timeout=30, metadata=metadata):
         answers.append(answer)
         if which(answer) == "immediate_response" or len(answers) == len(messages):
             break
@@ -215,9 +215,35 @@ def phases_main(target, filter_json, model, prompt, cache):
     print("all scenarios passed")
 
 
+def trace_main(target, model, prompt, header_parent, metadata_parent, unsampled_parent):
+    """Three classified requests carrying W3C trace context as Envoy sends it: an unsampled parent in the
+    request headers, a sampled parent in the request headers, and a sampled parent in the stream's gRPC
+    metadata (Envoy's own ext_proc span) next to a different one in the headers, which must lose."""
+    channel = grpc.insecure_channel(target)
+    cases = [
+        ("unsampled parent in the request headers", [("traceparent", unsampled_parent)], None),
+        ("sampled parent in the request headers", [("traceparent", header_parent), ("tracestate", "vendor=1")], None),
+        ("parent in the gRPC metadata wins over the headers' one", [("traceparent", header_parent)],
+         (("traceparent", metadata_parent),)),
+    ]
+    for name, trace_headers, metadata in cases:
+        base = [(":method", "POST"), (":path", "/v1/chat/completions"), ("content-type", "application/json"),
+                ("x-request-id", f"trace-{len(name)}")]
+        messages = [
+            ProcessingRequest(request_headers=headers(base + trace_headers)),
+            ProcessingRequest(request_body=HttpBody(body=chat(model, prompt), end_of_stream=True)),
+        ]
+        answers = run_stream(channel, messages, metadata=metadata)
+        check(len(answers) == 2 and which(answers[1]) == "request_body", f"{name}: the body was answered")
+    print("all scenarios passed")
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "phases":
         phases_main(*sys.argv[2:7])
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "trace":
+        trace_main(*sys.argv[2:8])
         return
     target = sys.argv[1]
     with grpc.insecure_channel(target) as channel:

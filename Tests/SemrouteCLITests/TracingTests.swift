@@ -1,0 +1,182 @@
+import Foundation
+import KubeEnvtest
+import Testing
+import SemrouteTestSupport
+
+/// `semroute classifier` exporting spans the way the operator deploys it: the environment comes from the
+/// Deployment `semroute render` produces for manifests/samples/observability.yaml (endpoint pointed at the test's
+/// receiver), the receiver is built on the OpenTelemetry project's own protos (python/otlp_receiver.py), and
+/// Envoy's side is played with Envoy's own ext_proc messages (ClassifierServerTests/python/extproc_client.py).
+@Suite("classifier traces through a real OTLP receiver", .timeLimit(.minutes(5)))
+struct TracingTests {
+    static let receiver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python/otlp_receiver.py").path
+    static let extprocClient = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ClassifierServerTests/python/extproc_client.py").path
+    static let python = ProcessInfo.processInfo.environment["SEMROUTE_PYTHON"] ?? "python3"
+    static let missing = "python3 with grpcio, envoy-data-plane and opentelemetry-proto not found: python3 -m pip install grpcio==1.85.3 envoy-data-plane==2.2.0 opentelemetry-proto==1.45.2"
+    static let available: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python, "-c", "import grpc, envoy_data_plane.envoy.service.ext_proc.v3, opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        guard (try? p.run()) != nil else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
+    struct ReceivedSpan {
+        var traceID, spanID, parentSpanID, name: String
+        var service: String?
+        var resource: [String: Any]
+        var attributes: [String: Any]
+        var start, end: UInt64
+
+        init?(_ line: Substring) {
+            guard line.hasPrefix("{"), let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any],
+                  let traceID = o["trace_id"] as? String, let spanID = o["span_id"] as? String, let name = o["name"] as? String
+            else { return nil }
+            self.traceID = traceID
+            self.spanID = spanID
+            self.parentSpanID = o["parent_span_id"] as? String ?? ""
+            self.name = name
+            service = o["service"] as? String
+            resource = o["resource"] as? [String: Any] ?? [:]
+            attributes = o["attributes"] as? [String: Any] ?? [:]
+            start = (o["start"] as? NSNumber)?.uint64Value ?? 0
+            end = (o["end"] as? NSNumber)?.uint64Value ?? 0
+        }
+    }
+
+    @Test("spans join the traceparent Envoy sends (headers, or the stream's gRPC metadata first), one child per stage, no prompt text",
+          .enabled(if: available, Comment(rawValue: missing)))
+    func spansJoinEnvoysTrace() async throws {
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("semroute-trace-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temp) }
+
+        // What the operator deploys for the sample: the classifier config and the container's environment.
+        let rendered = try await CLITests.run(["render", "-f", "manifests/samples/observability.yaml", "-o", "json"])
+        #expect(rendered.status == 0, "\(rendered)")
+        let items = try #require((try JSONSerialization.jsonObject(with: Data(rendered.stdout.utf8)) as? [String: Any])?["items"] as? [[String: Any]])
+        let configMap = try #require(items.first { $0["kind"] as? String == "ConfigMap" && (($0["data"] as? [String: Any])?["config.json"]) != nil })
+        let configPath = temp.appendingPathComponent("config.json").path
+        try #require(((configMap["data"] as? [String: Any])?["config.json"] as? String)).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let deployment = try #require(items.first { $0["kind"] as? String == "Deployment" })
+        let container = try #require(((((deployment["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any])?["containers"] as? [[String: Any]])?.first)
+        let env = try #require(container["env"] as? [[String: Any]])
+
+        let ports = try FreePort.allocate(4)
+        let receiver = try ChildProcess(name: "otlp-receiver", executable: "/usr/bin/env", arguments: [Self.python, "-u", Self.receiver, "\(ports[0])"],
+                                        logPath: temp.appendingPathComponent("receiver.log").path)
+        defer { Task { await receiver.stop() } }
+        _ = try await Self.lines(in: receiver.logPath, until: "the receiver to listen") { $0.contains { $0.hasPrefix("listening ") } }
+
+        // The container's environment as kubelet would give it (values in order, `$(VAR)` expanded), with the
+        // collector's address replaced by the receiver's and the batch delay shortened for the test.
+        var variables: [(String, String)] = []
+        for entry in env {
+            let name = try #require(entry["name"] as? String)
+            var value = entry["value"] as? String ?? (name == "POD_NAME" ? "classifier-test-pod" : "")
+            for (known, knownValue) in variables { value = value.replacingOccurrences(of: "$(\(known))", with: knownValue) }
+            if name == "OTEL_EXPORTER_OTLP_ENDPOINT" {
+                #expect(value == "http://otel-collector.observability:4317")
+                value = "http://127.0.0.1:\(ports[0])"
+            }
+            variables.append((name, value))
+        }
+        variables.append(("OTEL_BSP_SCHEDULE_DELAY", "100"))
+        #expect(variables.contains { $0 == ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio") })
+        #expect(variables.contains { $0 == ("OTEL_TRACES_SAMPLER_ARG", "0.01") })
+        let classifier = try ChildProcess(
+            name: "classifier", executable: "/usr/bin/env",
+            arguments: variables.map { "\($0.0)=\($0.1)" } + [CLITests.binary.path, "classifier", "--config", configPath,
+                "--host", "127.0.0.1", "--grpc-port", "\(ports[1])", "--http-port", "\(ports[2])", "--metrics-port", "\(ports[3])"],
+            logPath: temp.appendingPathComponent("classifier.log").path)
+        defer { Task { await classifier.stop() } }
+        _ = try await Self.lines(in: classifier.logPath, until: "the classifier to serve") { lines in
+            lines.contains { $0.contains("classifier serving") } || lines.contains { $0.contains("\"error\"") }
+        }
+        #expect(classifier.isRunning, "\(classifier.logTail())")
+
+        // Three requests as Envoy sends them; sampled parents in the headers and in the gRPC metadata.
+        let headerTrace = "4bf92f3577b34da6a3ce929d0e0e4736", headerParent = "00f067aa0ba902b7"
+        let metadataTrace = "0af7651916cd43dd8448eb211c80319c", metadataParent = "b7ad6b7169203331"
+        let unsampledTrace = "11111111111111111111111111111111"
+        let prompt = "SELECT name FROM users GROUP BY name in postgres"
+        let arguments = [Self.extprocClient, "trace", "127.0.0.1:\(ports[1])", "helpdesk", prompt,
+                         "00-\(headerTrace)-\(headerParent)-01", "00-\(metadataTrace)-\(metadataParent)-01",
+                         "00-\(unsampledTrace)-2222222222222222-00"]
+        let client = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: Self.runPython(arguments)) }
+        }
+        #expect(client.status == 0 && client.output.contains("all scenarios passed"), "\(client.output)")
+
+        let spans = try await Self.lines(in: receiver.logPath, until: "both sampled requests' spans") { lines in
+            let spans = lines.compactMap(ReceivedSpan.init)
+            return [headerTrace, metadataTrace].allSatisfy { trace in spans.contains { $0.traceID == trace && $0.name == "semroute.classify" } }
+        }.compactMap(ReceivedSpan.init)
+
+        for (trace, parent) in [(headerTrace, headerParent), (metadataTrace, metadataParent)] {
+            let inTrace = spans.filter { $0.traceID == trace }
+            let root = try #require(inTrace.first { $0.name == "semroute.classify" })
+            #expect(root.parentSpanID == parent, "the request span's parent is the span Envoy named")
+            #expect(root.service == "semroute-classifier")
+            #expect(root.resource["semroute.route"] as? String == "llm/observed")
+            #expect(root.resource["k8s.pod.name"] as? String == "classifier-test-pod")
+            #expect(root.attributes["semroute.route"] as? String == "llm/observed")
+            #expect(root.attributes["semroute.decision"] as? String == "sql")
+            #expect(root.attributes["semroute.alias"] as? String == "observed.sql")
+            #expect(root.attributes["semroute.outcome"] as? String == "rewrite")
+            let children = inTrace.filter { $0.parentSpanID == root.spanID }
+            #expect(Set(children.map(\.name)) == ["semroute.parse", "semroute.safety", "semroute.decision", "semroute.rewrite"],
+                    "\(children.map(\.name))")
+            for child in children {
+                #expect(child.start >= root.start && child.end <= root.end + 1_000_000, "\(child.name) lies within the request span")
+            }
+            // Nothing of the prompt in any attribute.
+            for span in inTrace {
+                for value in span.attributes.values { #expect(!"\(value)".contains("users"), "\(span.name): \(value)") }
+            }
+        }
+        // The header's parent lost to the metadata's on the third request: no span of the header trace has it twice.
+        #expect(spans.filter { $0.traceID == headerTrace && $0.name == "semroute.classify" }.count == 1)
+        // Not sampled upstream: not exported (it was sent first, so its batch would have come no later).
+        #expect(!spans.contains { $0.traceID == unsampledTrace })
+
+        // The decision log: one line per classified request with its request id, no prompt.
+        let log = (try? String(contentsOfFile: classifier.logPath, encoding: .utf8)) ?? ""
+        let decisions = log.split(separator: "\n").filter { $0.contains("\"semroute.decision\"") }
+        #expect(decisions.count == 3, "\(classifier.logTail())")
+        #expect(decisions.allSatisfy { $0.contains("\"request.id\"") && $0.contains("\"decision\":\"sql\"") && !$0.contains("users") },
+                "\(decisions)")
+    }
+
+    static func runPython(_ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [python] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return (-1, "\(error)") }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    /// The lines of a child's log once `done` holds for them (checked every 50 ms, for at most 30 s).
+    static func lines(in path: String, until what: String, _ done: ([Substring]) -> Bool) async throws -> [Substring] {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n")
+            if done(lines) { return lines }
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what); log:\n\(lines.suffix(20).joined(separator: "\n"))")
+                throw CancellationError()
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
