@@ -107,11 +107,13 @@ struct EnvoySide {
 /// Builders for the messages Envoy sends.
 enum Envoy {
     static func requestHeaders(method: String = "POST", path: String = "/v1/chat/completions",
-                               contentType: String? = "application/json", endOfStream: Bool = false) -> ProcessingRequest {
+                               contentType: String? = "application/json", endOfStream: Bool = false,
+                               extra: [(String, String)] = []) -> ProcessingRequest {
         var message = ProcessingRequest()
         var headers = Envoy_Service_ExtProc_V3_HttpHeaders()
         var pairs = [(":method", method), (":path", path), (":authority", "llm.example.com")]
         if let contentType { pairs.append(("content-type", contentType)) }
+        pairs += extra
         headers.headers.headers = pairs.map { name, value in
             var header = Envoy_Config_Core_V3_HeaderValue()
             header.key = name
