@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""A fixture exporter that serves metrics shaped like Envoy AI Gateway's (v1.1, read in its source): the
-histogram gen_ai_server_request_duration_seconds with gen_ai_operation_name, gen_ai_provider_name,
+"""A fixture exporter that serves metrics shaped like Envoy AI Gateway's (v1.1: the request duration read in its source, the token and streaming histograms per its metrics documentation): the
+histograms gen_ai_server_request_duration_seconds, gen_ai_client_token_usage (gen_ai_token_type input/output),
+gen_ai_server_time_to_first_token_seconds and gen_ai_server_time_per_output_token_seconds, with gen_ai_operation_name, gen_ai_provider_name,
 gen_ai_original_model (the model the request asked for: after semroute's classifier, the decision's alias),
 gen_ai_request_model (the backend's model override) and gen_ai_response_model, and error_type="_OTHER" on failed
 requests (whose response model is "unknown"). Counters grow at a fixed rate from the exporter's start, so any
 window has data. Test support for the rollout analysis (a real Prometheus scrapes this).
 
 usage: aigw-fixture-exporter.py --port-file FILE --series JSON
-  JSON: [{"original": "e2e.default", "model": "Qwen/Qwen3-8B", "rps": 10, "errors": 0.0, "seconds": 1.0}, ...]
+  JSON: [{"original": "e2e.default", "model": "Qwen/Qwen3-8B", "rps": 10, "errors": 0.0, "seconds": 1.0,
+          "input_tokens": 200, "output_tokens": 100, "ttft": 0.3, "tpot": 0.02}, ...]  (the last four optional)
 """
 import argparse
 import http.server
@@ -17,6 +19,7 @@ import os
 import time
 
 BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10]
+TOKEN_BUCKETS = [1, 16, 64, 256, 1024, 4096]
 
 
 def labels(series, error):
@@ -32,23 +35,41 @@ def labels(series, error):
     return pairs
 
 
+def histogram(out, name, help_text, rows, buckets):
+    """rows: (labels, count, value per observation); one histogram family in the text format."""
+    out += [f"# HELP {name} {help_text}", f"# TYPE {name} histogram"]
+    for base, count, value in rows:
+        for le in buckets:
+            ls = ",".join(f'{k}="{v}"' for k, v in base + [("le", str(le))])
+            out.append(f"{name}_bucket{{{ls}}} {count if value <= le else 0}")
+        ls = ",".join(f'{k}="{v}"' for k, v in base)
+        out.append(f'{name}_bucket{{{ls},le="+Inf"}} {count}')
+        out.append(f"{name}_sum{{{ls}}} {count * value}")
+        out.append(f"{name}_count{{{ls}}} {count}")
+
+
 def render(all_series, elapsed):
-    name = "gen_ai_server_request_duration_seconds"
-    out = [f"# HELP {name} Time spent processing the request.", f"# TYPE {name} histogram"]
+    out = []
+    durations, tokens, ttft, tpot = [], [], [], []
     for s in all_series:
         total = s["rps"] * elapsed
         failed = math.floor(total * s.get("errors", 0.0))
-        for error, count, seconds in ((False, math.floor(total) - failed, s["seconds"]), (True, failed, 0.05)):
-            if error and count == 0 and s.get("errors", 0.0) == 0:
-                continue
-            base = labels(s, error)
-            for le in BUCKETS:
-                ls = ",".join(f'{k}="{v}"' for k, v in base + [("le", str(le))])
-                out.append(f"{name}_bucket{{{ls}}} {count if seconds <= le else 0}")
-            ls = ",".join(f'{k}="{v}"' for k, v in base)
-            out.append(f'{name}_bucket{{{ls},le="+Inf"}} {count}')
-            out.append(f"{name}_sum{{{ls}}} {count * seconds}")
-            out.append(f"{name}_count{{{ls}}} {count}")
+        ok = math.floor(total) - failed
+        durations.append((labels(s, False), ok, s["seconds"]))
+        if failed or s.get("errors", 0.0) > 0:
+            durations.append((labels(s, True), failed, 0.05))
+        # Token usage, time to first token and time per output token: successful requests only, as AI Gateway
+        # records them (token type input/output).
+        for kind, default in (("input", 200), ("output", 100)):
+            tokens.append((labels(s, False) + [("gen_ai_token_type", kind)], ok, s.get(f"{kind}_tokens", default)))
+        ttft.append((labels(s, False), ok, s.get("ttft", 0.3)))
+        tpot.append((labels(s, False), ok, s.get("tpot", 0.02)))
+    histogram(out, "gen_ai_server_request_duration_seconds", "Time spent processing the request.", durations, BUCKETS)
+    histogram(out, "gen_ai_client_token_usage", "Number of tokens processed.", tokens, TOKEN_BUCKETS)
+    histogram(out, "gen_ai_server_time_to_first_token_seconds", "Time to receive the first token in streaming responses.",
+              ttft, BUCKETS)
+    histogram(out, "gen_ai_server_time_per_output_token_seconds", "Time between output tokens in streaming responses.",
+              tpot, [0.01, 0.025, 0.05, 0.1, 0.25])
     return "\n".join(out) + "\n"
 
 

@@ -16,6 +16,21 @@ struct ClassifierMetrics: Sendable {
         self.factory = factory
     }
 
+    /// Creates the counters of closed label sets at zero (errors by kind, blocks by reason, cache hits and
+    /// misses), so a dashboard or alert sees 0 rather than no data before the first event: Prometheus'
+    /// advice for counters whose label values are known up front.
+    func registerZeroes() {
+        for kind in ErrorKind.allCases {
+            Counter(label: Self.prefix + "errors_total", dimensions: [("kind", kind.rawValue)], factory: factory).increment(by: 0)
+        }
+        for reason in ["pii", "jailbreak"] {
+            Counter(label: Self.prefix + "blocked_total", dimensions: [("reason", reason)], factory: factory).increment(by: 0)
+        }
+        for name in ["cache_hits_total", "cache_misses_total", "feedback_unmatched_total"] {
+            Counter(label: Self.prefix + name, factory: factory).increment(by: 0)
+        }
+    }
+
     /// One ext_proc phase (`request_headers`, `request_body`, `response_headers`, `response_body`, ...) or
     /// one HTTP classify call (`classify`), end to end inside the server.
     func recordRequest(phase: String, seconds: Double) {

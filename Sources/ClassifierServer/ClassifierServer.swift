@@ -74,6 +74,7 @@ public final class ClassifierServer: Sendable {
         self.logger = logger
         let metrics = ClassifierMetrics(factory: metricsFactory ?? MetricsSystem.factory)
         self.metrics = metrics
+        metrics.registerZeroes()
         reloader = ConfigReloader(path: options.configPath, store: store, interval: options.reloadInterval,
                                   metrics: metrics, logger: logger, build: build)
         shadow = ShadowMirror(limits: .init(queueCapacity: options.shadowQueueCapacity, maxConcurrent: options.shadowMaxConcurrent,

@@ -30,6 +30,8 @@ public struct RouteReconciler: Sendable {
     let rolloutAttempts = RolloutAttempts()
     /// The last status written per route, until the route store has it (see ``StatusWriteMemo``).
     let statusMemo = StatusWriteMemo()
+    /// Every priced backend's prices as gauges, for the chart's cost recording rules.
+    let priceGauges = PriceGauges()
 
     public init(renderer: Renderer, snapshot: any ClusterSnapshot, writer: any ClusterWriter,
                 events: any RouteEventSink, now: @escaping @Sendable () -> String = RouteReconciler.rfc3339Now,
@@ -57,12 +59,14 @@ public struct RouteReconciler: Sendable {
         guard let raw = snapshot.route(namespace: namespace, name: name) else {
             statusMemo.forget("\(namespace)/\(name)")
             rolloutAttempts.forget(route: "\(namespace)/\(name)")
+            priceGauges.remove(namespace: namespace, name: name)
             logger.debug("route is gone; owner references and its finalizer cleaned up after it")
             return .awaitChange
         }
         let routeLabel = RouteLabels.routeValue(namespace: namespace, name: name)
         // Deleting: remove what owner references cannot, then release the finalizer.
         if raw[path: "metadata", "deletionTimestamp"] != nil {
+            priceGauges.remove(namespace: namespace, name: name)
             return try await finalize(raw, routeLabel: routeLabel, logger: logger)
         }
         let previous = statusMemo.previous("\(namespace)/\(name)", resourceVersion: raw[path: "metadata", "resourceVersion"]?.stringValue,
@@ -80,6 +84,7 @@ public struct RouteReconciler: Sendable {
         case .success(let decoded):
             route = decoded
         }
+        priceGauges.update(route)
         // Target: a field the installed AI Gateway release lacks is reported like a spec error; nothing is applied.
         let unsupported = renderer.unsupported(route)
         guard unsupported.isEmpty else {
