@@ -164,6 +164,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            // `semroute-bench tracing` exports spans with swift-otel, as the classifier does.
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+            .product(name: "OTel", package: "swift-otel"),
         ]),
         // A real control plane for scripts (hack/test-install-kubelocal.py --server real); test support only.
         .executableTarget(name: "semroute-envtest", dependencies: [

@@ -30,6 +30,8 @@ struct ClassifierCommand: AsyncParsableCommand {
     @Option(help: "HTTP port: POST /v1/classify, GET /healthz, GET /readyz.") var httpPort = 8080
     @Option(help: "Prometheus /metrics port.") var metricsPort = 9190
     @Option(help: "Request bodies larger than this many bytes are not classified.") var maxBodyBytes = 16 << 20
+    @Option(help: "POST /v1/feedback: request ids remembered with the decision that served them (0: feedback off).") var feedbackCapacity = 50_000
+    @Option(help: "POST /v1/feedback: how long a request id is remembered, in seconds.") var feedbackTtlSeconds = 3600
     @Option(help: "Log format: json or text.") var logFormat: LogFormat = .json
     @Option(help: "Log level.") var logLevel: Logger.Level = .info
 
@@ -39,6 +41,8 @@ struct ClassifierCommand: AsyncParsableCommand {
             throw ValidationError("\(name): \(port) is not a port number (0-65535)")
         }
         guard maxBodyBytes > 0 else { throw ValidationError("--max-body-bytes: must be positive") }
+        guard feedbackCapacity >= 0 else { throw ValidationError("--feedback-capacity: must be 0 (off) or positive") }
+        guard feedbackTtlSeconds > 0 else { throw ValidationError("--feedback-ttl-seconds: must be positive") }
     }
 
     func run() async throws {
@@ -55,6 +59,8 @@ struct ClassifierCommand: AsyncParsableCommand {
         options.httpPort = httpPort
         options.metricsPort = metricsPort
         options.maxBodyBytes = maxBodyBytes
+        options.feedbackCapacity = feedbackCapacity
+        options.feedbackTTL = .seconds(feedbackTtlSeconds)
         let server = ClassifierServer(options: options, logger: logger, metricsExposition: { registry.emitToBuffer() }) { config in
             try ClassifierPipeline(config: config, encoder: encoder, heads: heads)
         }

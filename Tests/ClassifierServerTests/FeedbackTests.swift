@@ -7,14 +7,7 @@ import SemrouteTestSupport
 
 @Suite("Feedback: POST /v1/feedback attributes ratings to the decision that served the request", .timeLimit(.minutes(5)), .uses(.cpu))
 struct FeedbackTests {
-    func post(_ url: String, _ body: String) async throws -> (Int, String) {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "content-type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
-    }
+    func post(_ url: String, _ body: String) async throws -> (Int, String) { try await HTTPAPITests().post(url, body) }
 
     @Test("a request id Envoy sent gets its decision and alias back; the rating is counted per decision and alias; unknown ids and bad bodies are refused")
     func feedbackOnServedRequest() async throws {

@@ -8,23 +8,9 @@ import SemrouteTestSupport
 /// code. Needs: `python3 -m pip install grpcio==1.85.3 envoy-data-plane==2.2.0` (CI installs them).
 enum PythonClient {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python/extproc_client.py").path
-    static let interpreter = ProcessInfo.processInfo.environment["SEMROUTE_PYTHON"] ?? "python3"
+    static func run(_ arguments: [String]) -> (status: Int32, output: String) { Python.run(arguments) }
 
-    /// Runs `python3 arguments...`; returns the exit status and the combined output.
-    static func run(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [interpreter] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
-    static let available: Bool = run(["-c", "import grpc, envoy_data_plane.envoy.service.ext_proc.v3"]).status == 0
+    static let available: Bool = Python.canImport("grpc, envoy_data_plane.envoy.service.ext_proc.v3")
 }
 
 @Suite("ext_proc against an independent Python client (Envoy's own protos)", .timeLimit(.minutes(10)), .uses(.cpu))

@@ -5,25 +5,16 @@ import SemrouteTestSupport
 
 /// `semroute classifier` exporting spans the way the operator deploys it: the environment comes from the
 /// Deployment `semroute render` produces for manifests/samples/observability.yaml (endpoint pointed at the test's
-/// receiver), the receiver is built on the OpenTelemetry project's own protos (python/otlp_receiver.py), and
+/// receiver), the receiver is built on the OpenTelemetry project's own protos (hack/otlp-receiver.py), and
 /// Envoy's side is played with Envoy's own ext_proc messages (ClassifierServerTests/python/extproc_client.py).
 @Suite("classifier traces through a real OTLP receiver", .timeLimit(.minutes(5)))
 struct TracingTests {
-    static let receiver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("python/otlp_receiver.py").path
+    static let receiver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("hack/otlp-receiver.py").path
     static let extprocClient = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("ClassifierServerTests/python/extproc_client.py").path
-    static let python = ProcessInfo.processInfo.environment["SEMROUTE_PYTHON"] ?? "python3"
     static let missing = "python3 with grpcio, envoy-data-plane and opentelemetry-proto not found: python3 -m pip install grpcio==1.85.3 envoy-data-plane==2.2.0 opentelemetry-proto==1.45.2"
-    static let available: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, "-c", "import grpc, envoy_data_plane.envoy.service.ext_proc.v3, opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let available = Python.canImport("grpc, envoy_data_plane.envoy.service.ext_proc.v3, opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc")
 
     struct ReceivedSpan {
         var traceID, spanID, parentSpanID, name: String
@@ -67,7 +58,7 @@ struct TracingTests {
         let env = try #require(container["env"] as? [[String: Any]])
 
         let ports = try FreePort.allocate(4)
-        let receiver = try ChildProcess(name: "otlp-receiver", executable: "/usr/bin/env", arguments: [Self.python, "-u", Self.receiver, "\(ports[0])"],
+        let receiver = try ChildProcess(name: "otlp-receiver", executable: "/usr/bin/env", arguments: [Python.interpreter, "-u", Self.receiver, "\(ports[0])"],
                                         logPath: temp.appendingPathComponent("receiver.log").path)
         defer { Task { await receiver.stop() } }
         _ = try await Self.lines(in: receiver.logPath, until: "the receiver to listen") { $0.contains { $0.hasPrefix("listening ") } }
@@ -108,7 +99,7 @@ struct TracingTests {
                          "00-\(headerTrace)-\(headerParent)-01", "00-\(metadataTrace)-\(metadataParent)-01",
                          "00-\(unsampledTrace)-2222222222222222-00"]
         let client = await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: Self.runPython(arguments)) }
+            Thread.detachNewThread { continuation.resume(returning: Python.run(arguments)) }
         }
         #expect(client.status == 0 && client.output.contains("all scenarios passed"), "\(client.output)")
 
@@ -150,19 +141,6 @@ struct TracingTests {
         #expect(decisions.count == 3, "\(classifier.logTail())")
         #expect(decisions.allSatisfy { $0.contains("\"request.id\"") && $0.contains("\"decision\":\"sql\"") && !$0.contains("users") },
                 "\(decisions)")
-    }
-
-    static func runPython(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
     }
 
     /// The lines of a child's log once `done` holds for them (checked every 50 ms, for at most 30 s).

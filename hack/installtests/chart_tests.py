@@ -164,6 +164,20 @@ def _():
     expect(flag(args_of(render({'operator': {'prometheusURL': url}})), 'prometheus-url') == [url], 'operator.prometheusURL not passed')
 
 
+
+@test('operator.tracing renders the OTEL_* environment of the operator container (none by default)')
+def _():
+    def env(r):
+        container = r.one('Deployment', 'semroute', NS)['spec']['template']['spec']['containers'][0]
+        return {e['name']: e.get('value') for e in container.get('env', [])}
+    expect(not any(k.startswith('OTEL_') for k in env(default())), 'OTEL_* set by default')
+    traced = env(render({'operator': {'tracing': {'endpoint': 'http://otel-collector.observability:4317', 'samplingRatio': '0.1'}}}))
+    expect({k: v for k, v in traced.items() if k.startswith('OTEL_')} == {
+        'OTEL_SERVICE_NAME': 'semroute-operator', 'OTEL_EXPORTER_OTLP_ENDPOINT': 'http://otel-collector.observability:4317',
+        'OTEL_EXPORTER_OTLP_PROTOCOL': 'grpc', 'OTEL_TRACES_SAMPLER': 'parentbased_traceidratio', 'OTEL_TRACES_SAMPLER_ARG': '0.1'},
+        f'{traced}')
+
+
 @test('bad values fail before anything is applied, naming the field')
 def _():
     cases = [
@@ -181,6 +195,8 @@ def _():
         ({'replicaCout': 2}, 'replicaCout'),
         ({'metrics': {'serviceMonitor': {'enabled': 'yes'}}}, '/metrics/serviceMonitor/enabled'),
         ({'operator': {'prometheusURL': 'prometheus:9090'}}, '/operator/prometheusURL'),
+        ({'operator': {'tracing': {'endpoint': 'otel-collector:4317'}}}, '/operator/tracing/endpoint'),
+        ({'operator': {'tracing': {'samplingRatio': '1.5'}}}, '/operator/tracing/samplingRatio'),
     ]
     for values, field in cases:
         expect_render_fails(values, field)

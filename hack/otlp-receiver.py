@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""An OTLP/gRPC trace receiver for tests, built on the OpenTelemetry project's own message definitions (PyPI
+"""An OTLP/gRPC trace receiver for tests and `semroute-bench tracing`, built on the OpenTelemetry project's own message definitions (PyPI
 `opentelemetry-proto`) over grpcio: nothing here shares code with swift-otel or the project.
 
 Usage: otlp_receiver.py PORT
