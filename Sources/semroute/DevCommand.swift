@@ -78,6 +78,8 @@ struct DevCommand: AsyncParsableCommand {
         Bootstrap.logging(format: .text, level: logLevel)
         let registry = Bootstrap.metrics()
         let logger = Logger(label: "semroute.dev")
+        // The OTEL_* environment, as in `semroute operator` and `semroute classifier`: reconcile and request spans.
+        let tracing = try Bootstrap.tracing(serviceName: "semroute-dev", logger: logger)
         // KubeLocal stops by cancelling its HTTP server, which logs the cancellation as an error on every
         // Ctrl-C; its own logs show only with --log-level debug or trace.
         var apiServerLogger = Logger(label: "semroute.dev.apiserver")
@@ -103,7 +105,7 @@ struct DevCommand: AsyncParsableCommand {
             throw error
         }
         do {
-            try await runServices(server: server, client: client, registry: registry, logger: logger)
+            try await runServices(server: server, client: client, registry: registry, tracing: tracing, logger: logger)
         } catch {
             try? await client.shutdown()
             await server.stop()
@@ -133,7 +135,7 @@ struct DevCommand: AsyncParsableCommand {
         try text.write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
     }
 
-    private func runServices(server: LocalAPIServer, client: KubeClient, registry: PrometheusCollectorRegistry,
+    private func runServices(server: LocalAPIServer, client: KubeClient, registry: PrometheusCollectorRegistry, tracing: (any Service)?,
                              logger: Logger) async throws {
         let (encoder, heads) = try loadModels()
         let sampleRoute = noSample ? nil : try await DevSample.apply(client: client, dataDir: dataDir)
@@ -162,7 +164,7 @@ struct DevCommand: AsyncParsableCommand {
         let reporter = DevReadyReporter(routeOperator: op, classifier: classifier, expectRoute: preferred != nil,
                                         kubeconfig: kubeconfigOut, apiServer: server.baseURL, host: host)
         let services: [ServiceGroupConfiguration.ServiceConfiguration] =
-            (op.services + simulator.services + classifier.services).map { .init(service: $0) }
+            ((tracing.map { [$0] } ?? []) + op.services + simulator.services + classifier.services).map { .init(service: $0) }
             + [.init(service: reporter, successTerminationBehavior: .ignore)]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigint, .sigterm],
                                                       logger: logger))

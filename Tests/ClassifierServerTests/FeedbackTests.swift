@@ -5,7 +5,7 @@ import Testing
 @testable import ClassifierServer
 import SemrouteTestSupport
 
-@Suite("Feedback: POST /v1/feedback attributes ratings to the decision that served the request", .timeLimit(.minutes(5)), .uses(.cpu))
+@Suite("Feedback: POST /v1/feedback attributes ratings to the decision that served the request", .timeLimit(.minutes(10)), .uses(.cpu))
 struct FeedbackTests {
     func post(_ url: String, _ body: String) async throws -> (Int, String) { try await HTTPAPITests().post(url, body) }
 

@@ -143,6 +143,37 @@ struct TracingTests {
                 "\(decisions)")
     }
 
+    @Test("the operator traces its reconciles when the OTEL_* environment asks (semroute dev: operator and classifier in one process)",
+          .enabled(if: available, Comment(rawValue: missing)))
+    func reconcileSpans() async throws {
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("semroute-trace-dev-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temp) }
+        let ports = try FreePort.allocate(1)
+        let receiver = try ChildProcess(name: "otlp-receiver", executable: "/usr/bin/env", arguments: [Python.interpreter, "-u", Self.receiver, "\(ports[0])"],
+                                        logPath: temp.appendingPathComponent("receiver.log").path)
+        defer { Task { await receiver.stop() } }
+        _ = try await Self.lines(in: receiver.logPath, until: "the receiver to listen") { $0.contains { $0.hasPrefix("listening ") } }
+        let dev = try ChildProcess(
+            name: "dev", executable: "/usr/bin/env",
+            arguments: ["OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:\(ports[0])", "OTEL_EXPORTER_OTLP_PROTOCOL=grpc", "OTEL_BSP_SCHEDULE_DELAY=100",
+                        CLITests.binary.path, "dev", "--port", "0", "--classifier-http-port", "0", "--classifier-grpc-port", "0",
+                        "--metrics-port", "0", "--data-dir", temp.appendingPathComponent("data").path,
+                        "--kubeconfig-out", temp.appendingPathComponent("kubeconfig").path],
+            logPath: temp.appendingPathComponent("dev.log").path)
+        defer { Task { await dev.stop() } }
+        let spans = try await Self.lines(in: receiver.logPath, until: "a reconcile span of llm/mom") { lines in
+            lines.compactMap(ReceivedSpan.init).contains { $0.name == "reconcile" && $0.attributes["k8s.object.name"] as? String == "mom" }
+        }.compactMap(ReceivedSpan.init)
+        let reconcile = try #require(spans.first { $0.name == "reconcile" && $0.attributes["k8s.object.name"] as? String == "mom" })
+        #expect(reconcile.service == "semroute-dev", "\(dev.logTail())")
+        #expect(reconcile.attributes["k8s.namespace.name"] as? String == "llm")
+        #expect(reconcile.attributes["semroute.controller"] as? String == "semanticroute", "\(reconcile.attributes)")
+        #expect(["success", "requeue_after"].contains(reconcile.attributes["semroute.reconcile.result"] as? String ?? ""), "\(reconcile.attributes)")
+        #expect(reconcile.parentSpanID.isEmpty, "a reconcile is a root span")
+        #expect(reconcile.end > reconcile.start)
+    }
+
     /// The lines of a child's log once `done` holds for them (checked every 50 ms, for at most 30 s).
     static func lines(in path: String, until what: String, _ done: ([Substring]) -> Bool) async throws -> [Substring] {
         let deadline = ContinuousClock.now + .seconds(30)
