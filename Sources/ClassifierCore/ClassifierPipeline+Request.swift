@@ -91,7 +91,16 @@ extension ClassifierPipeline {
         return .rewrite(RequestRewrite(body: newBody, headers: headers, decision: decisionName, alias: alias, domain: domain,
                                        redacted: redacted.map(\.rawValue), cacheToken: cacheToken, timings: timings,
                                        shadowEligible: chosen != nil, basis: choice.basis, pinned: choice.pinned,
-                                       experiment: experiment, signals: decidedOn.summary, text: decidedOn.prompt.string))
+                                       experiment: experiment, signals: decidedOn.summary,
+                                       text: loggedText(decidedOn.prompt.string, redactor: redactor)))
+    }
+
+    /// The classified text for the decision log, only when the route asks for prompts there; with PII redaction
+    /// on, redacted as the backend sees it, so the log never holds what the route keeps from its models.
+    func loggedText(_ text: String, redactor: PIIDetector?) -> String {
+        guard config.decisionLog?.includePrompt == true else { return "" }
+        let cut = String(text.prefix(512))
+        return redactor.map { $0.redact(cut).text } ?? cut
     }
 
     /// The alias a request gets: its arm's when its decision runs an experiment and the request names a user,

@@ -69,8 +69,8 @@ public struct RequestRewrite: Sendable {
     public var experiment: ExperimentArm?
     /// The scores computed for the text the decision was taken on (decision log).
     public var signals = SignalSummary()
-    /// The text the decision was taken on (the last user turn, or the conversation window); logged only when
-    /// the route's decision log asks for prompts.
+    /// The text the decision was taken on (the last user turn, or the conversation window), at most 512
+    /// characters and redacted when the route redacts PII; empty unless the route's decision log asks for prompts.
     public var text = ""
 }
 

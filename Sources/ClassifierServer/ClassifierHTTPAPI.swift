@@ -61,7 +61,13 @@ enum ClassifierHTTPAPI {
                 case .success(let request): parsed = request
                 case .failure(let invalid): return Self.error(.badRequest, invalid.message, code: "invalid_request")
                 }
-                guard let entry = feedback.lookup(id: parsed.requestID) else {
+                let entry: FeedbackLedger.Entry
+                switch feedback.claim(id: parsed.requestID) {
+                case .first(let found):
+                    entry = found
+                case .alreadyRated:
+                    return Self.error(.conflict, "request \(parsed.requestID) was rated already: each request counts once", code: "already_rated")
+                case .unknown:
                     metrics.countFeedbackUnmatched()
                     return Self.error(.notFound, "request \(parsed.requestID) is not known to this classifier replica (served by another, or older than \(feedback.ttl))",
                                       code: "unknown_request")

@@ -11,8 +11,6 @@ struct DecisionLog: Sendable {
     /// Decides whether one request is logged, given the ratio (0...1).
     var sample: @Sendable (Double) -> Bool
 
-    static let maxPromptCharacters = 512
-
     func rewrite(_ rewrite: RequestRewrite, config: ClassifierConfig, requestID: String?) {
         guard let settings = config.decisionLog, sample(settings.sampleRatio) else { return }
         var metadata = base(config: config, requestID: requestID, outcome: "rewrite", timings: rewrite.timings)
@@ -27,7 +25,7 @@ struct DecisionLog: Sendable {
         }
         if let e = rewrite.experiment { metadata["experiment"] = "\(e.experiment)/\(e.arm)" }
         if !rewrite.redacted.isEmpty { metadata["redacted"] = "\(rewrite.redacted.joined(separator: ","))" }
-        if settings.includePrompt { metadata["prompt"] = "\(String(rewrite.text.prefix(Self.maxPromptCharacters)))" }
+        if settings.includePrompt { metadata["prompt"] = "\(rewrite.text)" }
         logger.info("semroute.decision", metadata: metadata)
     }
 
@@ -43,7 +41,7 @@ struct DecisionLog: Sendable {
     private func base(config: ClassifierConfig, requestID: String?, outcome: String, timings: StageTimings) -> Logger.Metadata {
         var metadata: Logger.Metadata = ["route": "\(config.route)", "outcome": "\(outcome)",
                                          "latency_ms": "\(Self.rounded(timings.totalMicros / 1000))"]
-        if let requestID { metadata["request.id"] = "\(requestID)" }
+        if let requestID { metadata["request.id"] = "\(String(requestID.prefix(FeedbackLedger.maxIDBytes)))" }
         return metadata
     }
 

@@ -49,7 +49,10 @@ struct ExtProcStream {
     /// Ends the span if the stream closed before the request body was answered (a request without body, a
     /// client that went away).
     mutating func finish() {
-        span?.end()
+        guard let open = span else { return }
+        // Every answered body sets the outcome first; a span still open here lost its stream before that.
+        if !classified { open.set(SpanAttribute.outcome, "abandoned") }
+        open.end()
         span = nil
     }
 
@@ -82,14 +85,23 @@ struct ExtProcStream {
         case .requestHeaders(let headers):
             path = headers.headers.value(of: ":path")
             contentType = headers.headers.value(of: "content-type")
-            span = RequestSpan.start("semroute.classify", tracer: tracer, parents: [
-                streamTrace,
-                TraceCarrier(traceparent: headers.headers.value(of: "traceparent"), tracestate: headers.headers.value(of: "tracestate")),
-            ])
-            span?.set(SpanAttribute.route, snapshot.config.route)
+            finish()
             requestID = headers.headers.value(of: "x-request-id")
             response = .passThrough(phase, modeOverride: requestModes(method: headers.headers.value(of: ":method")))
-            if notOurs { finish() }
+            // A span per request that is ours (one the classifier will read); others pass without one.
+            if !notOurs {
+                span = RequestSpan.start("semroute.classify", tracer: tracer, parents: [
+                    streamTrace,
+                    TraceCarrier(traceparent: headers.headers.value(of: "traceparent"), tracestate: headers.headers.value(of: "tracestate")),
+                ])
+                span?.set(SpanAttribute.route, snapshot.config.route)
+                if headers.endOfStream {
+                    // No body will come: nothing to classify.
+                    classified = true
+                    span?.set(SpanAttribute.outcome, "no_body")
+                    finish()
+                }
+            }
             if !notOurs, snapshot.pipeline.readsHeaders { requestHeaders = headers.headers.requestHeaders }
         case .requestBody(let body):
             response = requestBody(body.body)
@@ -164,8 +176,12 @@ struct ExtProcStream {
         case .respond(let reply):
             record(reply.timings)
             DecisionLog(logger: logger, sample: options.logSample).reply(reply, config: config, requestID: requestID)
-            if reply.reason == .cacheHit, let requestID, let ledger = options.feedback, let decision = reply.decision {
-                ledger.record(id: requestID, decision: decision, alias: FeedbackLedger.cacheAlias)
+            if let requestID, let ledger = options.feedback {
+                if reply.reason == .cacheHit, let decision = reply.decision {
+                    ledger.record(id: requestID, decision: decision, alias: FeedbackLedger.cacheAlias)
+                } else if reply.reason != .cacheHit {
+                    ledger.record(id: requestID, decision: FeedbackLedger.blockedDecision, alias: reply.reason.rawValue)
+                }
             }
             if let span {
                 span.recordStages(reply.timings, startedAt: started)

@@ -13,9 +13,14 @@ final class FeedbackLedger: Sendable {
     static let maxIDBytes = 128
     /// The alias recorded for a semantic-cache hit: the answer came from the cache, not a model.
     static let cacheAlias = "cache"
+    /// The decision recorded for a blocked request (its alias is the block reason, `pii` or `jailbreak`), so
+    /// feedback on a refusal ("this was not a jailbreak") is counted too.
+    static let blockedDecision = "blocked"
 
     private struct State {
         var entries: [String: (entry: Entry, sequence: UInt64)] = [:]
+        /// Ids already rated: each request counts once.
+        var rated: Set<String> = []
         /// Insertion order as a ring of (id, sequence): a slot is reused once the ring is full.
         var ring: [(id: String, sequence: UInt64)] = []
         var next: UInt64 = 0
@@ -47,10 +52,14 @@ final class FeedbackLedger: Sendable {
                 let slot = Int(sequence % UInt64(capacity))
                 let evicted = s.ring[slot]
                 // Only the entry that slot was written for: a newer record of the same id lives in another slot.
-                if s.entries[evicted.id]?.sequence == evicted.sequence { s.entries[evicted.id] = nil }
+                if s.entries[evicted.id]?.sequence == evicted.sequence {
+                    s.entries[evicted.id] = nil
+                    s.rated.remove(evicted.id)
+                }
                 s.ring[slot] = (id, sequence)
             }
             s.entries[id] = (entry, sequence)
+            s.rated.remove(id)
         }
     }
 
@@ -64,6 +73,23 @@ final class FeedbackLedger: Sendable {
     }
 
     var count: Int { state.withLock { $0.entries.count } }
+
+    enum Claim: Equatable {
+        case first(Entry)
+        case alreadyRated
+        case unknown
+    }
+
+    /// The decision of request `id` for its one rating: `.alreadyRated` after the first, so one request cannot
+    /// be counted many times.
+    func claim(id: String) -> Claim {
+        let cutoff = now() - ttl
+        return state.withLock { s in
+            guard let found = s.entries[id], found.entry.recordedAt >= cutoff else { return .unknown }
+            guard s.rated.insert(id).inserted else { return .alreadyRated }
+            return .first(found.entry)
+        }
+    }
 
     /// Feedback labels become a metric label, so their number is bounded: the first `maxLabels` distinct ones
     /// are counted under their own name, later ones as `other`.

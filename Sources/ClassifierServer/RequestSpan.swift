@@ -17,11 +17,12 @@ struct RequestSpan {
     private let tracer: any Tracer
 
     /// Starts the request's span now, or returns nil when tracing is off.
-    static func start(_ name: String, tracer: any Tracer, parents: [TraceCarrier]) -> RequestSpan? {
+    /// `parents` is read only when tracing is on, so a process without a tracer never looks for the headers.
+    static func start(_ name: String, tracer: any Tracer, parents: @autoclosure () -> [TraceCarrier]) -> RequestSpan? {
         if tracer is NoOpTracer { return nil }
         var context = InstrumentationContext.topLevel
         // The first carrier that names a parent wins; extraction leaves the context untouched otherwise.
-        for carrier in parents where carrier.traceparent != nil {
+        for carrier in parents() where carrier.isValid {
             tracer.extract(carrier, into: &context, using: TraceCarrier.Extractor())
             break
         }
@@ -78,11 +79,27 @@ struct TraceCarrier: Sendable {
     var traceparent: String?
     var tracestate: String?
 
+    /// A W3C `traceparent` the tracer can use: `00-<32 hex>-<16 hex>-<2 hex>` (lower case; later versions may
+    /// append fields), ids not all zero. A malformed one is skipped, so the next carrier is tried and no client
+    /// can make the tracer log a parse failure per request. `tracestate` is dropped over 512 bytes (W3C allows
+    /// vendors to truncate it).
+    var isValid: Bool {
+        guard let value = traceparent?.utf8, value.count >= 55 else { return false }
+        let bytes = Array(value)
+        let hex = { (b: UInt8) in (b >= 48 && b <= 57) || (b >= 97 && b <= 102) }
+        guard bytes[2] == 45, bytes[35] == 45, bytes[52] == 45, bytes.count == 55 || bytes[55] == 45,
+              bytes[0..<2].allSatisfy(hex), bytes[3..<35].allSatisfy(hex), bytes[36..<52].allSatisfy(hex), bytes[53..<55].allSatisfy(hex),
+              !(bytes[0] == 102 && bytes[1] == 102),
+              !bytes[3..<35].allSatisfy({ $0 == 48 }), !bytes[36..<52].allSatisfy({ $0 == 48 })
+        else { return false }
+        return bytes.count == 55 || !(bytes[0] == 48 && bytes[1] == 48)
+    }
+
     struct Extractor: Tracing.Extractor {
         func extract(key: String, from carrier: TraceCarrier) -> String? {
             switch key.lowercased() {
             case "traceparent": carrier.traceparent
-            case "tracestate": carrier.tracestate
+            case "tracestate": (carrier.tracestate?.utf8.count ?? 0) <= 512 ? carrier.tracestate : nil
             default: nil
             }
         }

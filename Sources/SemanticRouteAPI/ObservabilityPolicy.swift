@@ -72,7 +72,7 @@ public struct ObservabilityPolicy: Sendable, Hashable, Codable {
             "decisionLog": .object("Log one structured line (`semroute.decision`, at info) per sampled classified request: request id (`x-request-id`), route, decision, alias, the signals with their scores, and latency, so a team can answer why a request went to a model. No prompt text unless `includePrompt`.", [
                 "sampleRatio": .string("The share of classified requests logged (a decimal fraction, e.g. `\"0.1\"`).",
                                        pattern: fractionPattern, maxLength: 8, default: DecisionLog.defaultSampleRatio),
-                "includePrompt": .boolean("Also log the classified text (the last user message, at most 512 characters). Prompts can hold personal data: leave it off unless your logs may hold it.",
+                "includePrompt": .boolean("Also log the text the decision was taken on (the last user message, or for a follow-up the conversation window), at most 512 characters, with PII redacted when `safety.pii.action` is Redact. Prompts can hold personal data: leave it off unless your logs may hold it.",
                                           default: false),
             ]),
         ])

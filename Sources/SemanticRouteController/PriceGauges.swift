@@ -2,7 +2,8 @@ import Metrics
 import SemanticRouteAPI
 import Synchronization
 
-/// `semroute_backend_price_per_million_tokens{namespace, route, backend, model, token_type, currency}`: every
+/// `semroute_backend_price_per_million_tokens{route_namespace, route, backend, model, token_type, currency}`
+/// (`route_namespace`, not `namespace`, which a scrape sets to the operator's own): every
 /// priced backend's `pricing`, so Prometheus recording rules can turn AI Gateway's token counters (whose
 /// `gen_ai_request_model` is the backend's model) into cost per decision and backend. Updated when a route is
 /// reconciled; a backend or route that goes away takes its series with it.
@@ -39,7 +40,7 @@ final class PriceGauges: Sendable {
             }
             for (series, value) in wanted {
                 let gauge = current[series] ?? Gauge(label: Self.name, dimensions: [
-                    ("namespace", route.namespace), ("route", route.name), ("backend", series.backend), ("model", series.model),
+                    ("route_namespace", route.namespace), ("route", route.name), ("backend", series.backend), ("model", series.model),
                     ("token_type", series.tokenType), ("currency", series.currency),
                 ], factory: factory)
                 gauge.record(value)

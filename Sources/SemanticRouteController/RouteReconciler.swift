@@ -77,6 +77,7 @@ public struct RouteReconciler: Sendable {
         let route: SemanticRoute
         switch SemanticRouteDecoder.decode(Self.specOnly(raw)) {
         case .failure(let failure):
+            priceGauges.remove(namespace: namespace, name: name)
             logger.info("spec is invalid; nothing applied", metadata: ["errors": "\(failure.errors.count)"])
             try await report(raw, inputs: facts.inputs(specErrors: failure.errors, snapshot: snapshot),
                              previous: previous, failures: [])
@@ -84,10 +85,10 @@ public struct RouteReconciler: Sendable {
         case .success(let decoded):
             route = decoded
         }
-        priceGauges.update(route)
         // Target: a field the installed AI Gateway release lacks is reported like a spec error; nothing is applied.
         let unsupported = renderer.unsupported(route)
         guard unsupported.isEmpty else {
+            priceGauges.remove(namespace: namespace, name: name)
             logger.info("spec needs a newer AI Gateway release; nothing applied",
                         metadata: ["errors": "\(unsupported.count)", "aigw.target": "\(renderer.options.aiGateway)"])
             try await report(raw, inputs: facts.inputs(specErrors: unsupported, snapshot: snapshot),
@@ -98,9 +99,12 @@ public struct RouteReconciler: Sendable {
         // Claims: an older route on the same Gateway that claims one of this route's model names wins; this one
         // then renders nothing and prunes what it applied before.
         if let conflict = modelConflict(raw) {
+            priceGauges.remove(namespace: namespace, name: name)
             return try await yieldModelNames(raw, to: conflict, route: route, facts: facts, routeLabel: routeLabel,
                                              previous: previous, logger: logger)
         }
+
+        priceGauges.update(route)
 
         // Rollouts: each one's step, from status, a user's command and, when a step is due, Prometheus.
         let rollouts = await advanceRollouts(route, raw: raw, previous: previous, logger: logger)

@@ -40,8 +40,9 @@ enum Bootstrap {
     /// sampler and its ratio, batch delay, headers, resource attributes) is read by swift-otel itself. Logs and
     /// metrics stay on the structured handler and Prometheus. Returns nil when tracing is off: the libraries then
     /// see `NoOpTracer` and record nothing.
-    static func tracing(serviceName: String, logger: Logger,
-                        environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (any Service)? {
+    /// The process environment, as swift-otel reads it for everything else.
+    static func tracing(serviceName: String, logger: Logger) throws -> (any Service)? {
+        let environment = ProcessInfo.processInfo.environment
         guard tracingRequested(environment) else { return nil }
         var configuration = OTel.Configuration.default
         configuration.serviceName = environment["OTEL_SERVICE_NAME"] ?? serviceName

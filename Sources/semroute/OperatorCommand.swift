@@ -81,7 +81,7 @@ struct OperatorCommand: AsyncParsableCommand {
         Bootstrap.logging(format: logFormat, level: logLevel)
         let registry = Bootstrap.metrics()
         let logger = Logger(label: "semroute.operator")
-        let tracing = try Bootstrap.tracing(serviceName: "semroute-operator", logger: logger, environment: env)
+        let tracing = try Bootstrap.tracing(serviceName: "semroute-operator", logger: logger)
         let identity = (env["POD_NAME"] ?? ProcessInfo.processInfo.hostName) + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let app = try await OperatorApp.make(settings: settings, config: try settings.kubeConfig(environment: env),
                                              identity: identity, registry: registry, logger: logger)

@@ -27,6 +27,8 @@ struct FeedbackTests {
             let answer = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])
             #expect(answer == ["requestId": "req-math", "decision": "math", "alias": "llm-mom.math"])
             #expect(try await post(url, #"{"requestId":"req-other","rating":"positive"}"#).0 == 202)
+            let (again, againBody) = try await post(url, #"{"requestId":"req-other","rating":"negative"}"#)
+            #expect(again == 409 && againBody.contains("already_rated"), "each request counts once: \(againBody)")
 
             let (unknown, unknownBody) = try await post(url, #"{"requestId":"never-seen","rating":"positive"}"#)
             #expect(unknown == 404 && unknownBody.contains("unknown_request"), "\(unknownBody)")
@@ -44,19 +46,24 @@ struct FeedbackTests {
     }
 
     @Test("the ledger forgets the oldest ids beyond its capacity and ids older than its TTL (injected clock)")
-    func ledgerBounds() {
+    func ledgerBounds() throws {
         let clock = ManualInstant()
         let ledger = FeedbackLedger(capacity: 3, ttl: .seconds(60), now: { clock.now })
         for i in 0..<4 { ledger.record(id: "r\(i)", decision: "d\(i)", alias: "a\(i)") }
         #expect(ledger.lookup(id: "r0") == nil, "evicted: the oldest of four in a ledger of three")
         #expect(ledger.lookup(id: "r3")?.decision == "d3")
         #expect(ledger.count == 3)
-        // Recording an id again keeps its newest decision even when its first slot is reused.
-        ledger.record(id: "r1", decision: "again", alias: "a")
-        ledger.record(id: "r4", decision: "d4", alias: "a4")
-        #expect(ledger.lookup(id: "r1")?.decision == "again")
+        // Slots: r3 (seq 3) in 0, r1 (seq 1) in 1, r2 (seq 2) in 2.
+        ledger.record(id: "r2", decision: "again", alias: "a")   // seq 4, evicts r1 (slot 1); r2 now lives in slot 1
+        #expect(ledger.lookup(id: "r1") == nil)
+        ledger.record(id: "r5", decision: "d5", alias: "a5")     // seq 5, slot 2: r2's stale first record, not its newest
+        #expect(ledger.lookup(id: "r2")?.decision == "again", "a newer record survives the reuse of its old slot")
+        // One rating per request.
+        #expect(ledger.claim(id: "r2") == .first(try #require(ledger.lookup(id: "r2"))))
+        #expect(ledger.claim(id: "r2") == .alreadyRated)
+        #expect(ledger.claim(id: "never") == .unknown)
         clock.advance(.seconds(61))
-        #expect(ledger.lookup(id: "r4") == nil, "older than the TTL")
+        #expect(ledger.lookup(id: "r5") == nil, "older than the TTL")
         ledger.record(id: String(repeating: "x", count: FeedbackLedger.maxIDBytes + 1), decision: "d", alias: "a")
         #expect(ledger.lookup(id: String(repeating: "x", count: FeedbackLedger.maxIDBytes + 1)) == nil, "over-long ids are not kept")
         // Labels are bounded.

@@ -44,7 +44,7 @@ struct PriceGaugesTests {
         let published = factory.values.withLock { $0 }
         #expect(published.count == 2 * priced.count, "\(published)")
         let first = try #require(priced.first?.pricing)
-        let key = "\(PriceGauges.name){namespace=\(route.namespace),route=\(route.name),backend=\(priced[0].name),model=\(priced[0].model),token_type=input,currency=\(first.effectiveCurrency)}"
+        let key = "\(PriceGauges.name){route_namespace=\(route.namespace),route=\(route.name),backend=\(priced[0].name),model=\(priced[0].model),token_type=input,currency=\(first.effectiveCurrency)}"
         #expect(published[key] == Double(first.input), "\(published.keys.sorted())")
 
         // The first backend loses its price: its two series go, the others stay.

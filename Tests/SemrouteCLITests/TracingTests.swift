@@ -79,6 +79,8 @@ struct TracingTests {
         variables.append(("OTEL_BSP_SCHEDULE_DELAY", "100"))
         #expect(variables.contains { $0 == ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio") })
         #expect(variables.contains { $0 == ("OTEL_TRACES_SAMPLER_ARG", "0.01") })
+        // Ratio 1 for the run: then only parent-based sampling can drop the unsampled request's span.
+        variables = variables.map { $0.0 == "OTEL_TRACES_SAMPLER_ARG" ? ($0.0, "1") : $0 }
         let classifier = try ChildProcess(
             name: "classifier", executable: "/usr/bin/env",
             arguments: variables.map { "\($0.0)=\($0.1)" } + [CLITests.binary.path, "classifier", "--config", configPath,
@@ -132,7 +134,7 @@ struct TracingTests {
         }
         // The header's parent lost to the metadata's on the third request: no span of the header trace has it twice.
         #expect(spans.filter { $0.traceID == headerTrace && $0.name == "semroute.classify" }.count == 1)
-        // Not sampled upstream: not exported (it was sent first, so its batch would have come no later).
+        // Not sampled upstream: not exported even at ratio 1 (it was sent first, so its batch would have come no later).
         #expect(!spans.contains { $0.traceID == unsampledTrace })
 
         // The decision log: one line per classified request with its request id, no prompt.

@@ -335,8 +335,11 @@ def _():
         {'series': 'gen_ai_server_request_duration_seconds_count{gen_ai_original_model="mom.default", gen_ai_request_model="gpt-4o-mini"}',
          'values': '0+60x20'},
         # The operator's price gauges: 0.15 / 0.60 USD per million tokens.
-        {'series': 'semroute_backend_price_per_million_tokens{namespace="llm", route="mom", backend="gpt-4o-mini", model="gpt-4o-mini", token_type="input", currency="USD"}', 'values': '0.15x20'},
-        {'series': 'semroute_backend_price_per_million_tokens{namespace="llm", route="mom", backend="gpt-4o-mini", model="gpt-4o-mini", token_type="output", currency="USD"}', 'values': '0.6x20'},
+        {'series': 'semroute_backend_price_per_million_tokens{route_namespace="llm", route="mom", backend="gpt-4o-mini", model="gpt-4o-mini", token_type="input", currency="USD"}', 'values': '0.15x20'},
+        {'series': 'semroute_backend_price_per_million_tokens{route_namespace="llm", route="mom", backend="gpt-4o-mini", model="gpt-4o-mini", token_type="output", currency="USD"}', 'values': '0.6x20'},
+        # Another route prices the same model lower, in another currency: the join keeps one price and still works.
+        {'series': 'semroute_backend_price_per_million_tokens{route_namespace="eu", route="mom", backend="mini", model="gpt-4o-mini", token_type="input", currency="EUR"}', 'values': '0.1x20'},
+        {'series': 'semroute_backend_price_per_million_tokens{route_namespace="eu", route="mom", backend="mini", model="gpt-4o-mini", token_type="output", currency="EUR"}', 'values': '0.5x20'},
     ]
     tests = [
         {'expr': 'semroute:gen_ai_requests:rate{gen_ai_original_model="mom.math"}', 'eval_time': '10m', 'exp_samples': [{'labels': 'semroute:gen_ai_requests:rate{gen_ai_original_model="mom.math", gen_ai_request_model="gpt-4o-mini"}', 'value': 10}]},
