@@ -14,6 +14,9 @@ struct DecisionBenchmark: ParsableCommand {
     @Option(help: "Keyword decisions in the route (each with 8 keywords; the last one is a regex).") var decisions = 10
     @Flag(help: "Also run PII (Redact) and jailbreak (Block) detection.") var safety = false
     @Option(help: "Model folder: adds a final domain decision, reached by prompts no keyword matches.") var modelDir: String?
+    @Option(help: "Whole-request timings, per stage, for prompts of these sizes in bytes (no keyword in them, so every decision is tried; empty skips).")
+    var promptBytes = ""
+    @Option(help: "Requests timed per prompt size.") var sizedRequests = 20
 
     func run() throws {
         var rules: [ClassifierConfig.DecisionRule] = (0..<decisions).map { i in
@@ -65,6 +68,37 @@ struct DecisionBenchmark: ParsableCommand {
             let s = perBody[i].sorted()
             print(String(format: "  %-10@ p50 %.1f µs  p99 %.1f µs", label as NSString, Measure.quantile(s, 0.5), Measure.quantile(s, 0.99)))
         }
+        try sized(pipeline)
         print(String(format: "peak RSS %.1f MiB", Measure.peakRSSMiB()))
+    }
+
+    /// The request path on prompts of growing size: what a large body costs in each stage (issue 15: the cost of
+    /// a request must not grow without bound with its prompt).
+    func sized(_ pipeline: ClassifierPipeline) throws {
+        guard !promptBytes.isEmpty else { return }
+        let sizes = promptBytes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--prompt-bytes: comma-separated positive sizes") }
+        let sentence = "Please summarise the quarterly revenue report, then list the three largest risks. "
+        print("whole request by prompt size (\(sizedRequests) requests each; median per stage, µs):")
+        for size in sizes {
+            let text = String(String(repeating: sentence, count: size / sentence.utf8.count + 1).utf8.prefix(size))!
+            let body = Array(try JSONSerialization.data(withJSONObject: ["model": "MoM", "messages": [["role": "user", "content": text]]]))
+            _ = pipeline.processRequest(path: "/v1/chat/completions", contentType: "application/json", body: body)
+            var stages: [String: [Double]] = [:]
+            for _ in 0..<sizedRequests {
+                guard case .rewrite(let r) = pipeline.processRequest(path: "/v1/chat/completions", contentType: "application/json", body: body) else {
+                    throw ValidationError("a \(size)-byte prompt was not rewritten")
+                }
+                let t = r.timings
+                for (name, value) in [("parse", t.parseMicros), ("safety", t.safetyMicros), ("encoder", t.encoderMicros),
+                                      ("decision", t.decisionMicros), ("rewrite", t.rewriteMicros), ("total", t.totalMicros)] {
+                    if let value { stages[name, default: []].append(value) }
+                }
+            }
+            let line = ["parse", "safety", "encoder", "decision", "rewrite", "total"].compactMap { name in
+                stages[name].map { String(format: "%@ %.0f", name, Measure.quantile($0.sorted(), 0.5)) }
+            }.joined(separator: "  ")
+            print(String(format: "  %8d bytes  ", size) + line)
+        }
     }
 }
