@@ -155,7 +155,7 @@ def main():
                 ['prometheus', f'--config.file={tmp / "prometheus.yml"}', f'--storage.tsdb.path={tmp / "tsdb"}',
                  f'--web.listen-address=127.0.0.1:{prometheus_port}'],
                 stdout=open(tmp / 'prometheus.log', 'w'), stderr=subprocess.STDOUT))
-            wait_for('Prometheus to be ready', lambda: http(f'{prometheus}/-/ready')[0] == 200 if _up(prometheus) else False)
+            wait_for('Prometheus to be ready', lambda: _up(prometheus))
 
             traffic(classifier_grpc, classifier_http)
             # Two scrapes after the traffic, and recorded series for every recording rule.

@@ -51,9 +51,14 @@ final class SignalContext {
 
     func domainLabel() -> String? {
         guard let p = domainProbabilities(), let domainHead else { return nil }
+        return domainHead.labels[Self.argmax(p)]
+    }
+
+    /// The index of the highest probability (the first of equals).
+    static func argmax(_ p: [Float]) -> Int {
         var best = 0
         for i in p.indices where p[i] > p[best] { best = i }
-        return domainHead.labels[best]
+        return best
     }
 
     /// Highest cosine between the prompt and the utterances of example set `index`; nil without an embedding
@@ -79,8 +84,7 @@ final class SignalContext {
     var summary: SignalSummary {
         var summary = SignalSummary()
         if let cached = domainCache, let p = cached, let domainHead {
-            var best = 0
-            for i in p.indices where p[i] > p[best] { best = i }
+            let best = Self.argmax(p)
             summary.domain = domainHead.labels[best]
             summary.domainProbability = Double(p[best])
         }

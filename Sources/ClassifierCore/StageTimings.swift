@@ -18,4 +18,14 @@ public struct StageTimings: Sendable, Hashable, Codable {
     public init(totalMicros: Double = 0) {
         self.totalMicros = totalMicros
     }
+
+    /// The stages that ran, in the order the pipeline runs them (the encoder, which runs lazily inside safety or
+    /// decision evaluation, between them), with their microseconds; `total` not included.
+    public var stages: [(name: String, micros: Double)] {
+        let all: [(String, Double?)] = [
+            ("parse", parseMicros), ("safety", safetyMicros), ("encoder", encoderMicros),
+            ("decision", decisionMicros), ("cache", cacheMicros), ("rewrite", rewriteMicros),
+        ]
+        return all.compactMap { name, micros in micros.map { (name, $0) } }
+    }
 }

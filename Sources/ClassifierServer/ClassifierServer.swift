@@ -63,7 +63,6 @@ public final class ClassifierServer: Sendable {
     let grpc: GRPCServerService
     let http: Application<RouterResponder<BasicRequestContext>>
     let metricsHTTP: Application<RouterResponder<BasicRequestContext>>?
-    let feedback: FeedbackLedger?
     private let boundHTTP = PortPromise()
     private let boundMetrics = PortPromise()
     let logger: Logger
@@ -82,7 +81,6 @@ public final class ClassifierServer: Sendable {
                               metrics: metrics, logger: logger)
         let tracer = options.tracer ?? InstrumentationSystem.tracer
         let feedback = options.feedbackCapacity > 0 ? FeedbackLedger(capacity: options.feedbackCapacity, ttl: options.feedbackTTL) : nil
-        self.feedback = feedback
         let service = ExtProcService(store: store, options: ExtProcOptions(maxBodyBytes: options.maxBodyBytes, feedback: feedback),
                                      shadow: shadow, metrics: metrics, logger: logger, tracer: tracer)
         var transportConfig = HTTP2ServerTransport.Posix.Config.defaults

@@ -2,7 +2,7 @@ import ClassifierConfig
 import ClassifierCore
 import Logging
 
-/// The decision log (`spec.observability.decisionLog`): one structured line, message `semroute.decision`, per
+/// The decision log (`spec.observability.decisionLog`): one structured line, `msg` `semroute.decision`, per
 /// sampled classified request, so a team can answer "why did this request go to that model" from its logs.
 /// Metadata only: request id, route, outcome, decision, alias, what it was decided on, the scores computed,
 /// latency; the classified text only when the route sets `includePrompt` (cut to 512 characters).

@@ -177,10 +177,9 @@ struct ExtProcStream {
             record(reply.timings)
             DecisionLog(logger: logger, sample: options.logSample).reply(reply, config: config, requestID: requestID)
             if let requestID, let ledger = options.feedback {
-                if reply.reason == .cacheHit, let decision = reply.decision {
-                    ledger.record(id: requestID, decision: decision, alias: FeedbackLedger.cacheAlias)
-                } else if reply.reason != .cacheHit {
-                    ledger.record(id: requestID, decision: FeedbackLedger.blockedDecision, alias: reply.reason.rawValue)
+                switch reply.reason {
+                case .cacheHit: ledger.record(id: requestID, decision: reply.decision ?? "default", alias: FeedbackLedger.cacheAlias)
+                case .pii, .jailbreak: ledger.record(id: requestID, decision: FeedbackLedger.blockedDecision, alias: reply.reason.rawValue)
                 }
             }
             if let span {
@@ -227,12 +226,7 @@ struct ExtProcStream {
     }
 
     private func record(_ timings: StageTimings) {
-        let stages: [(String, Double?)] = [
-            ("parse", timings.parseMicros), ("safety", timings.safetyMicros), ("encoder", timings.encoderMicros),
-            ("decision", timings.decisionMicros), ("cache", timings.cacheMicros), ("rewrite", timings.rewriteMicros),
-            ("total", timings.totalMicros),
-        ]
-        for case let (stage, micros?) in stages { metrics.recordStage(stage, seconds: micros / 1e6) }
+        for (stage, micros) in timings.stages + [("total", timings.totalMicros)] { metrics.recordStage(stage, seconds: micros / 1e6) }
     }
 
     /// Queues a copy for the shadow backend (`shadow.percent` of matched requests), asking for its model.

@@ -66,10 +66,12 @@ final class FeedbackLedger: Sendable {
     /// The decision that served request `id`, or nil when unknown, evicted or older than the TTL.
     func lookup(id: String) -> Entry? {
         let cutoff = now() - ttl
-        return state.withLock { s in
-            guard let found = s.entries[id], found.entry.recordedAt >= cutoff else { return nil }
-            return found.entry
-        }
+        return state.withLock { Self.live(id, in: $0, since: cutoff) }
+    }
+
+    private static func live(_ id: String, in s: State, since cutoff: ContinuousClock.Instant) -> Entry? {
+        guard let found = s.entries[id], found.entry.recordedAt >= cutoff else { return nil }
+        return found.entry
     }
 
     var count: Int { state.withLock { $0.entries.count } }
@@ -85,9 +87,9 @@ final class FeedbackLedger: Sendable {
     func claim(id: String) -> Claim {
         let cutoff = now() - ttl
         return state.withLock { s in
-            guard let found = s.entries[id], found.entry.recordedAt >= cutoff else { return .unknown }
+            guard let entry = Self.live(id, in: s, since: cutoff) else { return .unknown }
             guard s.rated.insert(id).inserted else { return .alreadyRated }
-            return .first(found.entry)
+            return .first(entry)
         }
     }
 

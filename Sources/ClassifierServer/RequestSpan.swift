@@ -21,10 +21,9 @@ struct RequestSpan {
     static func start(_ name: String, tracer: any Tracer, parents: @autoclosure () -> [TraceCarrier]) -> RequestSpan? {
         if tracer is NoOpTracer { return nil }
         var context = InstrumentationContext.topLevel
-        // The first carrier that names a parent wins; extraction leaves the context untouched otherwise.
-        for carrier in parents() where carrier.isValid {
+        // The first carrier with a well-formed parent wins; without one the span starts a trace.
+        if let carrier = parents().first(where: \.isValid) {
             tracer.extract(carrier, into: &context, using: TraceCarrier.Extractor())
-            break
         }
         let span = tracer.startSpan(name, context: context, ofKind: .server, at: DefaultTracerClock.now)
         return RequestSpan(span: span, tracer: tracer)
@@ -38,12 +37,8 @@ struct RequestSpan {
     /// time is taken out of theirs and shown as its own span between them.
     func recordStages(_ timings: StageTimings, startedAt start: DefaultTracerClock.Instant) {
         guard span.isRecording else { return }
-        let stages: [(String, Double?)] = [
-            ("parse", timings.parseMicros), ("safety", timings.safetyMicros), ("encoder", timings.encoderMicros),
-            ("decision", timings.decisionMicros), ("cache", timings.cacheMicros), ("rewrite", timings.rewriteMicros),
-        ]
         var cursor = start.nanosecondsSinceEpoch
-        for case let (stage, micros?) in stages {
+        for (stage, micros) in timings.stages {
             let end = cursor + UInt64(max(0, micros) * 1000)
             let child = tracer.startSpan("semroute.\(stage)", context: span.context, ofKind: .internal,
                                          at: DefaultTracerClock.Instant(nanosecondsSinceEpoch: cursor))

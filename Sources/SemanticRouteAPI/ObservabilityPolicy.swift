@@ -52,12 +52,6 @@ public struct ObservabilityPolicy: Sendable, Hashable, Codable {
     /// An OTLP endpoint: `http(s)://host[:port]`, no path (the exporter adds `/v1/traces` for OTLP/HTTP).
     public static let endpointPattern = #"^https?://[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?/?$"#
 
-    /// A fraction's value, or nil when the string is not one.
-    public static func fraction(_ text: String) -> Double? {
-        guard text.wholeMatch(of: /(0(\.[0-9]{1,6})?|1(\.0{1,6})?)/) != nil else { return nil }
-        return Double(text)
-    }
-
     static var schema: JSONSchema {
         .object("What the classifier reports beyond its Prometheus metrics: OpenTelemetry traces and a sampled decision log.", [
             "tracing": .object("Export the classifier's spans over OTLP: one server span per classified request, joined to the trace Envoy started (W3C `traceparent`), with a child span per pipeline stage. Rendered as the standard `OTEL_*` environment of the classifier Deployment; changing it restarts the classifier pods.",

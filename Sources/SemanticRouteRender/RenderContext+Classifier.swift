@@ -165,7 +165,7 @@ extension RenderContext {
             session: session, conversation: conversation,
             failOpen: spec.classifier?.failOpen ?? true, experiments: experiments,
             decisionLog: spec.observability?.decisionLog.map { log in
-                ClassifierConfig.DecisionLog(sampleRatio: ObservabilityPolicy.fraction(log.effectiveSampleRatio) ?? 1,
+                ClassifierConfig.DecisionLog(sampleRatio: Double(log.effectiveSampleRatio) ?? 1,
                                              includePrompt: log.includePrompt ?? false)
             })
     }

@@ -89,13 +89,9 @@ struct DecisionBenchmark: ParsableCommand {
                 guard case .rewrite(let r) = pipeline.processRequest(path: "/v1/chat/completions", contentType: "application/json", body: body) else {
                     throw ValidationError("a \(size)-byte prompt was not rewritten")
                 }
-                let t = r.timings
-                for (name, value) in [("parse", t.parseMicros), ("safety", t.safetyMicros), ("encoder", t.encoderMicros),
-                                      ("decision", t.decisionMicros), ("rewrite", t.rewriteMicros), ("total", t.totalMicros)] {
-                    if let value { stages[name, default: []].append(value) }
-                }
+                for (name, value) in r.timings.stages + [("total", r.timings.totalMicros)] { stages[name, default: []].append(value) }
             }
-            let line = ["parse", "safety", "encoder", "decision", "rewrite", "total"].compactMap { name in
+            let line = ["parse", "safety", "encoder", "decision", "cache", "rewrite", "total"].compactMap { name in
                 stages[name].map { String(format: "%@ %.0f", name, Measure.quantile($0.sorted(), 0.5)) }
             }.joined(separator: "  ")
             print(String(format: "  %8d bytes  ", size) + line)

@@ -4,6 +4,7 @@ import ClassifierCore
 import ClassifierServer
 import Foundation
 import GRPCCore
+import KubeEnvtest
 import GRPCNIOTransportHTTP2
 import Logging
 import NIOPosix
@@ -46,7 +47,7 @@ struct TracingBenchmark: AsyncParsableCommand {
         if let otlpEndpoint {
             endpoint = otlpEndpoint
         } else {
-            let port = Int.random(in: 40000..<60000)
+            let port = try FreePort.allocate(1)[0]
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-u", "hack/otlp-receiver.py", "\(port)"]
@@ -120,12 +121,11 @@ struct TracingBenchmark: AsyncParsableCommand {
             for v in variants { ports.append(try await v.server.ports().grpc) }
             print("ext_proc over loopback gRPC, \(encoder ? "examples route (encoder on every request, int8, 32 tokens)" : "keyword-only route"), spans to \(endpoint) over OTLP/gRPC")
             try await withTaskExecutorPreference(EventLoopTaskExecutor(group: .singletonMultiThreadedEventLoopGroup)) {
-                for (index, port) in ports.enumerated() {
+                for port in ports {
                     try await withGRPCClient(transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)) { client in
                         let processor = Envoy_Service_ExtProc_V3_ExternalProcessor.Client(wrapping: client)
                         for _ in 0..<50 { _ = try await ExtProcBenchmark.stream(processor, body: body) }
                     }
-                    _ = index
                 }
                 for _ in 0..<rounds {
                     for index in variants.indices {

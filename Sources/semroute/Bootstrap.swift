@@ -39,13 +39,12 @@ enum Bootstrap {
     /// run next to the others (it flushes on graceful shutdown). Every other `OTEL_*` variable (protocol,
     /// sampler and its ratio, batch delay, headers, resource attributes) is read by swift-otel itself. Logs and
     /// metrics stay on the structured handler and Prometheus. Returns nil when tracing is off: the libraries then
-    /// see `NoOpTracer` and record nothing.
-    /// The process environment, as swift-otel reads it for everything else.
+    /// see `NoOpTracer` and record nothing. `serviceName` applies unless `OTEL_SERVICE_NAME` is set.
     static func tracing(serviceName: String, logger: Logger) throws -> (any Service)? {
         let environment = ProcessInfo.processInfo.environment
         guard tracingRequested(environment) else { return nil }
         var configuration = OTel.Configuration.default
-        configuration.serviceName = environment["OTEL_SERVICE_NAME"] ?? serviceName
+        configuration.serviceName = serviceName  // swift-otel applies OTEL_SERVICE_NAME over it
         configuration.logs.enabled = false
         configuration.metrics.enabled = false
         configuration.traces.enabled = true

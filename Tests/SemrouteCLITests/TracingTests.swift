@@ -42,8 +42,7 @@ struct TracingTests {
     @Test("spans join the traceparent Envoy sends (headers, or the stream's gRPC metadata first), one child per stage, no prompt text",
           .enabled(if: available, Comment(rawValue: missing)))
     func spansJoinEnvoysTrace() async throws {
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("semroute-trace-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let temp = try Self.temporaryFolder("semroute-trace-")
         defer { try? FileManager.default.removeItem(at: temp) }
 
         // What the operator deploys for the sample: the classifier config and the container's environment.
@@ -58,10 +57,8 @@ struct TracingTests {
         let env = try #require(container["env"] as? [[String: Any]])
 
         let ports = try FreePort.allocate(4)
-        let receiver = try ChildProcess(name: "otlp-receiver", executable: "/usr/bin/env", arguments: [Python.interpreter, "-u", Self.receiver, "\(ports[0])"],
-                                        logPath: temp.appendingPathComponent("receiver.log").path)
+        let receiver = try await Self.startReceiver(port: ports[0], in: temp)
         defer { Task { await receiver.stop() } }
-        _ = try await Self.lines(in: receiver.logPath, until: "the receiver to listen") { $0.contains { $0.hasPrefix("listening ") } }
 
         // The container's environment as kubelet would give it (values in order, `$(VAR)` expanded), with the
         // collector's address replaced by the receiver's and the batch delay shortened for the test.
@@ -148,14 +145,11 @@ struct TracingTests {
     @Test("the operator traces its reconciles when the OTEL_* environment asks (semroute dev: operator and classifier in one process)",
           .enabled(if: available, Comment(rawValue: missing)))
     func reconcileSpans() async throws {
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("semroute-trace-dev-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: temp, withIntermediateDirectories: true)
+        let temp = try Self.temporaryFolder("semroute-trace-dev-")
         defer { try? FileManager.default.removeItem(at: temp) }
         let ports = try FreePort.allocate(1)
-        let receiver = try ChildProcess(name: "otlp-receiver", executable: "/usr/bin/env", arguments: [Python.interpreter, "-u", Self.receiver, "\(ports[0])"],
-                                        logPath: temp.appendingPathComponent("receiver.log").path)
+        let receiver = try await Self.startReceiver(port: ports[0], in: temp)
         defer { Task { await receiver.stop() } }
-        _ = try await Self.lines(in: receiver.logPath, until: "the receiver to listen") { $0.contains { $0.hasPrefix("listening ") } }
         let dev = try ChildProcess(
             name: "dev", executable: "/usr/bin/env",
             arguments: ["OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:\(ports[0])", "OTEL_EXPORTER_OTLP_PROTOCOL=grpc", "OTEL_BSP_SCHEDULE_DELAY=100",
@@ -174,6 +168,20 @@ struct TracingTests {
         #expect(["success", "requeue_after"].contains(reconcile.attributes["semroute.reconcile.result"] as? String ?? ""), "\(reconcile.attributes)")
         #expect(reconcile.parentSpanID.isEmpty, "a reconcile is a root span")
         #expect(reconcile.end > reconcile.start)
+    }
+
+    static func temporaryFolder(_ prefix: String) throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(prefix + UUID().uuidString)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    /// hack/otlp-receiver.py on `port`, once it listens; its log (one JSON line per span) in `folder`.
+    static func startReceiver(port: Int, in folder: URL) async throws -> ChildProcess {
+        let receiver = try ChildProcess(name: "otlp-receiver", executable: "/usr/bin/env", arguments: [Python.interpreter, "-u", Self.receiver, "\(port)"],
+                                        logPath: folder.appendingPathComponent("receiver.log").path)
+        _ = try await lines(in: receiver.logPath, until: "the receiver to listen") { $0.contains { $0.hasPrefix("listening ") } }
+        return receiver
     }
 
     /// The lines of a child's log once `done` holds for them (checked every 50 ms, for at most 30 s).

@@ -54,7 +54,7 @@ def _():
 
 @test('the alerts fire on the series they watch, after their `for`, and not on healthy ones (promtool test rules)')
 def _():
-    import shutil, tempfile
+    import shutil
     promtool = shutil.which('promtool')
     if not promtool:
         raise Skip('promtool not installed (Debian package prometheus)')
@@ -87,16 +87,22 @@ def _():
         ('SemrouteClassifierErrors', '25m', fired('SemrouteClassifierErrors', {'namespace': 'llm', 'kind': 'pipeline'}, '0.1',
                                                   'semroute classifiers in llm report pipeline errors')),
     ]
+    promtool_test(promtool, rule, series, {'alert_rule_test': [
+        {'eval_time': t, 'alertname': a, 'exp_alerts': exp} for a, t, exp in cases]})
+
+
+def promtool_test(promtool, rule, series, checks):
+    """`promtool check rules` and `promtool test rules` on the PrometheusRule's groups, one test of `series`
+    with `checks` (alert_rule_test and/or promql_expr_test), evaluated every minute."""
+    import tempfile
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / 'rules.yaml').write_text(yaml.safe_dump(rule['spec']))
         (Path(tmp) / 'test.yaml').write_text(yaml.safe_dump({
             'rule_files': ['rules.yaml'], 'evaluation_interval': '1m',
-            'tests': [{'interval': '1m', 'input_series': series, 'alert_rule_test': [
-                {'eval_time': t, 'alertname': a, 'exp_alerts': exp} for a, t, exp in cases]}]}))
-        check = subprocess.run([promtool, 'check', 'rules', 'rules.yaml'], cwd=tmp, capture_output=True, text=True)
-        expect(check.returncode == 0, check.stdout + check.stderr)
-        out = subprocess.run([promtool, 'test', 'rules', 'test.yaml'], cwd=tmp, capture_output=True, text=True)
-        expect(out.returncode == 0, out.stdout + out.stderr)
+            'tests': [{'interval': '1m', 'input_series': series, **checks}]}))
+        for command in (['check', 'rules', 'rules.yaml'], ['test', 'rules', 'test.yaml']):
+            out = subprocess.run([promtool, *command], cwd=tmp, capture_output=True, text=True)
+            expect(out.returncode == 0, out.stdout + out.stderr)
 
 
 
@@ -314,7 +320,7 @@ def _():
 
 @test('the recording rules turn AI Gateway metrics into requests, errors, tokens and cost per decision and backend (promtool test rules)')
 def _():
-    import shutil, tempfile
+    import shutil
     promtool = shutil.which('promtool')
     if not promtool:
         raise Skip('promtool not installed (Debian package prometheus)')
@@ -350,10 +356,4 @@ def _():
         {'expr': 'semroute:gen_ai_cost:per_hour', 'eval_time': '10m', 'exp_samples': [
             {'labels': 'semroute:gen_ai_cost:per_hour{gen_ai_original_model="mom.math", gen_ai_request_model="gpt-4o-mini", currency="USD"}', 'value': 3.24}]},
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / 'rules.yaml').write_text(yaml.safe_dump(rule['spec']))
-        (Path(tmp) / 'test.yaml').write_text(yaml.safe_dump({
-            'rule_files': ['rules.yaml'], 'evaluation_interval': '1m',
-            'tests': [{'interval': '1m', 'input_series': series, 'promql_expr_test': tests}]}))
-        out = subprocess.run([promtool, 'test', 'rules', 'test.yaml'], cwd=tmp, capture_output=True, text=True)
-        expect(out.returncode == 0, out.stdout + out.stderr)
+    promtool_test(promtool, rule, series, {'promql_expr_test': tests})
