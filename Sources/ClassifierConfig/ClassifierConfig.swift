@@ -69,6 +69,8 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
     /// All set members must hold; `anyOf` / `allOf` / `not` nest.
     public struct Condition: Sendable, Hashable, Codable {
         public var domains: [String]?
+        /// The domain head's probability `domains` needs; nil: the head's calibrated default.
+        public var domainMinProbability: Double?
         public var keywords: Keywords?
         public var examples: Examples?
         /// Request-header tests; every entry must hold.
@@ -78,8 +80,10 @@ public struct ClassifierConfig: Sendable, Hashable, Codable {
         public var not: [Condition]?
 
         public init(domains: [String]? = nil, keywords: Keywords? = nil, examples: Examples? = nil, anyOf: [Condition]? = nil,
-                    allOf: [Condition]? = nil, not: Condition? = nil, headers: [HeaderMatch]? = nil) {
+                    allOf: [Condition]? = nil, not: Condition? = nil, headers: [HeaderMatch]? = nil,
+                    domainMinProbability: Double? = nil) {
             self.domains = domains
+            self.domainMinProbability = domainMinProbability
             self.keywords = keywords
             self.examples = examples
             self.headers = headers

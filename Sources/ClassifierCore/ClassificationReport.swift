@@ -58,6 +58,8 @@ public struct ClassificationReport: Sendable, Encodable {
     public struct DomainScore: Sendable, Encodable, Hashable {
         public var label: String
         public var probability: Double
+        /// The probability a `domains` condition needs unless it sets its own (the head's calibrated default).
+        public var minProbability: Double
         /// All labels with their probabilities, highest first.
         public var scores: [LabelScore]
     }

@@ -201,10 +201,10 @@ public final class ClassifierPipeline: Sendable {
     public var usesEncoder: Bool { cache != nil || jailbreakHead != nil || decisions.contains { $0.condition.usesEmbedding } }
 }
 
-/// The 14 MMLU-Pro categories the domain head predicts.
+/// The labels the domain head predicts: the 14 MMLU-Pro categories and `general` (no specific domain).
 enum DomainLabels {
-    static let all = ["biology", "business", "chemistry", "computer science", "economics", "engineering", "health",
-                      "history", "law", "math", "other", "philosophy", "physics", "psychology"]
+    static let all = ["biology", "business", "chemistry", "computer science", "economics", "engineering", "general",
+                      "health", "history", "law", "math", "other", "philosophy", "physics", "psychology"]
 }
 
 /// Compiles config conditions, embedding example utterances as it meets them.
@@ -247,6 +247,9 @@ struct ConditionCompiler {
             }
             members += 1
         }
+        if c.domains == nil, c.domainMinProbability != nil {
+            throw ClassifierConfigError(field: "\(field).domainMinProbability", reason: "decision \(decision): applies to domains; set domains too")
+        }
         if let d = c.domains {
             guard !d.isEmpty else { throw ClassifierConfigError(field: "\(field).domains", reason: "must not be empty") }
             for (i, label) in d.enumerated() where !labels.contains(label) {
@@ -258,6 +261,12 @@ struct ConditionCompiler {
                                             reason: "decision \(decision) needs the sentence encoder and the domain head, but \(encoder == nil ? "no model" : "no domain head") is loaded")
             }
             out.domains = Set(d)
+            if let floor = c.domainMinProbability {
+                guard (0...1).contains(floor) else {
+                    throw ClassifierConfigError(field: "\(field).domainMinProbability", reason: "decision \(decision): \(floor) is not between 0 and 1")
+                }
+                out.domainMinProbability = Float(floor)
+            }
             members += 1
         }
         if let e = c.examples {

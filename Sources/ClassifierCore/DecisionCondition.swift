@@ -9,6 +9,8 @@ struct DecisionCondition: Sendable {
     var headers: [HeaderMatcher] = []
     var keywords: KeywordMatcher?
     var domains: Set<String>?
+    /// The probability `domains` needs; nil: the domain head's calibrated default.
+    var domainMinProbability: Float?
     /// Index into the pipeline's example sets (utterance embeddings of this condition).
     var examples: Int?
     var anyOf: [DecisionCondition]
@@ -32,7 +34,7 @@ struct DecisionCondition: Sendable {
         for c in allOf where !c.usesEmbedding && !c.holds(signals) { return false }
         for c in not where !c.usesEmbedding && c.holds(signals) { return false }
         if let domains {
-            guard let label = signals.domainLabel(), domains.contains(label) else { return false }
+            guard signals.domainMatches(domains, minProbability: domainMinProbability) else { return false }
         }
         if let examples, !signals.exampleMatches(examples) { return false }
         for c in allOf where c.usesEmbedding && !c.holds(signals) { return false }

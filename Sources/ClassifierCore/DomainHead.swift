@@ -18,6 +18,15 @@ struct DomainHead: Sendable {
     let ngramBias: [Float]
     let idf: [Float]
     let heldOutAccuracy: Double?
+    /// The probability a `domains` condition needs by default (chosen on held-out data by the training script,
+    /// `minProbability` in the JSON; 0 when absent): below it the argmax is too weak to count as a domain.
+    let minProbability: Float
+    /// The n-gram features read at most this many UTF-8 bytes of the text (`ngramMaxBytes`; the scripts cut the
+    /// same prefix), so their cost is bounded whatever the prompt's size.
+    let ngramMaxBytes: Int
+
+    /// `ngramMaxBytes` when the JSON has none (heads trained before the bound; their prompts were shorter).
+    static let defaultNgramMaxBytes = 65_536
 
     struct Metadata: Decodable {
         var format: String
@@ -27,6 +36,8 @@ struct DomainHead: Sendable {
         var ngramHash: String
         var ngramOrders: [Int]
         var embeddingWeight: Double
+        var minProbability: Double?
+        var ngramMaxBytes: Int?
         var training: Training?
         struct Training: Decodable {
             var heldOutAccuracy: Double?
@@ -58,6 +69,12 @@ struct DomainHead: Sendable {
         guard !meta.labels.isEmpty, meta.embeddingDimension > 0, meta.ngramBuckets > 0 else {
             throw HeadsError(file: metaPath, reason: "labels, embeddingDimension and ngramBuckets must be positive")
         }
+        if let bound = meta.ngramMaxBytes, bound <= 0 {
+            throw HeadsError(file: metaPath, reason: "ngramMaxBytes is \(bound), expected a positive number")
+        }
+        if let floor = meta.minProbability, !(0...1).contains(floor) {
+            throw HeadsError(file: metaPath, reason: "minProbability is \(floor), expected 0 to 1")
+        }
         guard let blob = FileManager.default.contents(atPath: binPath) else {
             throw HeadsError(file: binPath, reason: "not found")
         }
@@ -77,11 +94,13 @@ struct DomainHead: Sendable {
         }
         self.init(labels: meta.labels, dimension: d, buckets: b, embeddingWeight: Float(meta.embeddingWeight),
                   embeddingWeights: take(sizes[0]), embeddingBias: take(sizes[1]), ngramWeights: take(sizes[2]),
-                  ngramBias: take(sizes[3]), idf: take(sizes[4]), heldOutAccuracy: meta.training?.heldOutAccuracy)
+                  ngramBias: take(sizes[3]), idf: take(sizes[4]), heldOutAccuracy: meta.training?.heldOutAccuracy,
+                  minProbability: Float(meta.minProbability ?? 0), ngramMaxBytes: meta.ngramMaxBytes ?? Self.defaultNgramMaxBytes)
     }
 
     init(labels: [String], dimension: Int, buckets: Int, embeddingWeight: Float, embeddingWeights: [Float],
-         embeddingBias: [Float], ngramWeights: [Float], ngramBias: [Float], idf: [Float], heldOutAccuracy: Double? = nil) {
+         embeddingBias: [Float], ngramWeights: [Float], ngramBias: [Float], idf: [Float], heldOutAccuracy: Double? = nil,
+         minProbability: Float = 0, ngramMaxBytes: Int = DomainHead.defaultNgramMaxBytes) {
         self.labels = labels
         self.dimension = dimension
         self.buckets = buckets
@@ -92,6 +111,8 @@ struct DomainHead: Sendable {
         self.ngramBias = ngramBias
         self.idf = idf
         self.heldOutAccuracy = heldOutAccuracy
+        self.minProbability = minProbability
+        self.ngramMaxBytes = ngramMaxBytes
     }
 
     /// Probabilities per label (same order as ``labels``) for a text and its embedding.
@@ -121,7 +142,7 @@ struct DomainHead: Sendable {
     /// Sparse TF-IDF features: (bucket, value), L2-normalised. Mirrors `ngram_matrix` in the script.
     func ngramFeatures(_ text: String) -> [(Int, Float)] {
         var counts: [Int: Int] = [:]
-        let words = Self.words(text)
+        let words = Self.words(Self.prefix(text, maxBytes: ngramMaxBytes))
         for w in words { counts[Int(Self.fnv1a32(w.utf8) % UInt32(buckets)), default: 0] += 1 }
         if words.count > 1 {
             for i in 1..<words.count {
@@ -133,6 +154,16 @@ struct DomainHead: Sendable {
         let norm = sqrtf(features.reduce(0) { $0 + $1.1 * $1.1 })
         if norm > 0 { for i in features.indices { features[i].1 /= norm } }
         return features
+    }
+
+    /// At most `maxBytes` UTF-8 bytes of `text`, ending on a whole Unicode scalar (a scalar the cut would split is
+    /// left out, as Python's `decode("utf-8", "ignore")` does in the scripts).
+    static func prefix(_ text: String, maxBytes: Int) -> String {
+        let utf8 = text.utf8
+        guard utf8.count > maxBytes else { return text }
+        var end = utf8.index(utf8.startIndex, offsetBy: maxBytes)
+        while end > utf8.startIndex, UTF8.isContinuation(utf8[end]) { end = utf8.index(before: end) }
+        return String(String.UnicodeScalarView(text.unicodeScalars[..<end]))
     }
 
     /// Lower-cased runs of letters and digits (Python's `str.isalnum` per code point).

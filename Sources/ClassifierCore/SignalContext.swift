@@ -50,8 +50,20 @@ final class SignalContext {
     var hasDomain: Bool { domainCache != nil }
 
     func domainLabel() -> String? {
+        domainTop()?.label
+    }
+
+    /// The domain head's top label and its probability.
+    func domainTop() -> (label: String, probability: Float)? {
         guard let p = domainProbabilities(), let domainHead else { return nil }
-        return domainHead.labels[Self.argmax(p)]
+        let best = Self.argmax(p)
+        return (domainHead.labels[best], p[best])
+    }
+
+    /// Whether the prompt's domain is one of `domains` with at least `minProbability` (nil: the head's default).
+    func domainMatches(_ domains: Set<String>, minProbability: Float?) -> Bool {
+        guard let top = domainTop(), let domainHead, domains.contains(top.label) else { return false }
+        return top.probability >= (minProbability ?? domainHead.minProbability)
     }
 
     /// The index of the highest probability (the first of equals).

@@ -81,7 +81,7 @@ public struct ClassifierSpec: Sendable, Hashable, Codable {
             ]),
             "failOpen": .boolean("When the classifier errs or times out, the request continues unclassified (true) or fails (false).", default: true),
             "timeout": .duration("How long Envoy waits for the classifier per message.", default: defaultTimeout.text),
-            "encoderPrecision": .string("How the sentence encoder multiplies: `float32` (the reference model's embeddings) or `int8` (about 2× faster at 32 tokens, embeddings within cosine 0.995 of float32; needs x86-64 nodes with AVX2, or the classifier does not start). Unset: float32.",
+            "encoderPrecision": .string("How the sentence encoder multiplies: `float32` (the reference model's embeddings) or `int8` (about 2× faster at 32 tokens, embeddings within cosine 0.995 of float32; needs x86-64 nodes with AVX2, or the classifier does not start). Unset: int8 where the node's CPU has AVX2, float32 elsewhere.",
                                         enum: EncoderPrecision.allCases.map(\.rawValue)),
         ])
     }

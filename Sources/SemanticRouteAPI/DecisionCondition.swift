@@ -29,6 +29,9 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
     }
 
     public var domains: [String]?
+    /// The probability the domain head must give its label for `domains` to match; nil takes the head's calibrated
+    /// default (`heads/domain.json` `minProbability`). Below it the prompt has no domain, as for a general request.
+    public var domainMinProbability: Double?
     public var keywords: Keywords?
     public var examples: Examples?
     /// Request-header tests; every entry must hold.
@@ -43,14 +46,15 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case domains, keywords, examples, headers, anyOf, allOf
+        case domains, domainMinProbability, keywords, examples, headers, anyOf, allOf
         case boxedNot = "not"
     }
 
     public init(domains: [String]? = nil, keywords: Keywords? = nil, examples: Examples? = nil,
                 anyOf: [DecisionCondition]? = nil, allOf: [DecisionCondition]? = nil, not: DecisionCondition? = nil,
-                headers: [HeaderMatch]? = nil) {
+                headers: [HeaderMatch]? = nil, domainMinProbability: Double? = nil) {
         self.domains = domains
+        self.domainMinProbability = domainMinProbability
         self.keywords = keywords
         self.examples = examples
         self.headers = headers
@@ -62,6 +66,7 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         domains = try c.decodeIfPresent([String].self, forKey: .domains)
+        domainMinProbability = try c.decodeIfPresent(Double.self, forKey: .domainMinProbability)
         keywords = try c.decodeIfPresent(Keywords.self, forKey: .keywords)
         examples = try c.decodeIfPresent(Examples.self, forKey: .examples)
         headers = try c.decodeIfPresent([HeaderMatch].self, forKey: .headers)
@@ -73,6 +78,7 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encodeIfPresent(domains, forKey: .domains)
+        try c.encodeIfPresent(domainMinProbability, forKey: .domainMinProbability)
         try c.encodeIfPresent(keywords, forKey: .keywords)
         try c.encodeIfPresent(examples, forKey: .examples)
         try c.encodeIfPresent(headers, forKey: .headers)
@@ -95,16 +101,18 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
             || (allOf ?? []).contains(where: \.needsEmbedding) || (not?.needsEmbedding ?? false)
     }
 
-    /// The domain labels the classifier knows (the MMLU-Pro categories its domain head is trained on).
+    /// The domain labels the classifier knows: the MMLU-Pro categories its domain head is trained on, and
+    /// `general` for requests with no specific domain (open writing, chat, everyday tasks).
     public static let knownDomains = [
-        "biology", "business", "chemistry", "computer science", "economics", "engineering", "health", "history",
-        "law", "math", "other", "philosophy", "physics", "psychology",
+        "biology", "business", "chemistry", "computer science", "economics", "engineering", "general", "health",
+        "history", "law", "math", "other", "philosophy", "physics", "psychology",
     ]
 
     static func schema(depth: Int) -> JSONSchema {
         var s = JSONSchema.object("A condition over the prompt's signals and the request's headers. Every listed signal must hold; `anyOf`, `allOf` and `not` nest further conditions.", [
             "domains": .array("Matches when the classifier's domain label is one of these.",
-                              of: .string("A domain label.", enum: knownDomains), minItems: 1, maxItems: 14, listType: "set"),
+                              of: .string("A domain label.", enum: knownDomains), minItems: 1, maxItems: knownDomains.count, listType: "set"),
+            "domainMinProbability": .number("The probability the domain head must give its label for `domains` to match, 0 to 1. Unset: the head's calibrated default (docs/classifier-signals.md); below it the prompt counts as having no domain.", minimum: 0, maximum: 1),
             "keywords": .object("Matches on words in the user's messages.", [
                 "any": .array("Matches when at least one of these appears.", of: .string("A keyword or phrase.", minLength: 1, maxLength: 256), minItems: 1, maxItems: 256),
                 "all": .array("Matches when all of these appear.", of: .string("A keyword or phrase.", minLength: 1, maxLength: 256), minItems: 1, maxItems: 64),
@@ -126,7 +134,8 @@ public struct DecisionCondition: Sendable, Hashable, Codable {
             s.setProperty("not", { var n = nested; n.description = "Holds when this condition does not."; return n }())
         }
         // Structural objects are not maps in Kubernetes CEL (no size()); name each member instead.
-        let members = s.propertyOrder.map { "has(self.\($0))" }.joined(separator: " || ")
+        let members = s.propertyOrder.filter { $0 != "domainMinProbability" }.map { "has(self.\($0))" }.joined(separator: " || ")
         return s.rule(members, "a condition needs at least one signal")
+            .rule("!has(self.domainMinProbability) || has(self.domains)", "domainMinProbability applies to domains: set domains too")
     }
 }

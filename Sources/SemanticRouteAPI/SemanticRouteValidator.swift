@@ -403,6 +403,14 @@ public enum SemanticRouteValidator {
                                          "supported values: " + DecisionCondition.knownDomains.map { "\"\($0)\"" }.joined(separator: ", ")))
             }
         }
+        if let floor = c.domainMinProbability {
+            if c.domains == nil {
+                errors.append(.required(p / "domains", "domainMinProbability applies to domains: set domains too"))
+            }
+            if !(0...1).contains(floor) {
+                errors.append(.invalid(p / "domainMinProbability", "\(floor)", "must be between 0 and 1"))
+            }
+        }
         if let k = c.keywords {
             if k.any == nil, k.all == nil, k.regex == nil {
                 errors.append(.required(p / "keywords", "set at least one of any, all or regex"))

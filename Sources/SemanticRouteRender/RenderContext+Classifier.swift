@@ -35,7 +35,7 @@ extension RenderContext {
             ("name", "classifier"),
             ("image", .string(c.image ?? options.classifierImage)),
             ("args", .array(["classifier", "--config", .string("\(Self.configDirectory)/\(Self.configFile)")]
-                            + (c.encoderPrecision == .int8 ? ["--encoder-precision", "int8"] : []))),
+                            + (c.encoderPrecision.map { ["--encoder-precision", .string($0.rawValue)] } ?? []))),
             ("ports", [
                 ["name": "grpc", "containerPort": JSONValue(ClassifierPorts.grpc), "protocol": "TCP"],
                 ["name": "http", "containerPort": JSONValue(ClassifierPorts.http), "protocol": "TCP"],
@@ -192,7 +192,8 @@ extension RenderContext {
             headers: c.headers?.map { h in
                 ClassifierConfig.HeaderMatch(name: h.name, exact: h.exact, prefix: h.prefix, regex: h.regex, present: h.present,
                                              absent: h.absent)
-            })
+            },
+            domainMinProbability: c.domainMinProbability)
     }
 
     /// `spec.observability.tracing` as the standard OpenTelemetry environment swift-otel reads in the classifier:

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             RenderBenchmark.self, APIServerBenchmark.self, OperatorBenchmark.self,
             EncoderBenchmark.self, DecisionBenchmark.self, ExtProcBenchmark.self, CRDValidationBenchmark.self,
-            ConversationBenchmark.self, RolloutBenchmark.self, TracingBenchmark.self,
+            ConversationBenchmark.self, RolloutBenchmark.self, TracingBenchmark.self, PrecisionComparison.self,
         ]
     )
 }

@@ -19,8 +19,8 @@ struct ClassifierCommand: AsyncParsableCommand {
     @Option(help: "Folder with the encoder (model.safetensors, vocab.txt). Default: $SEMROUTE_MODEL_DIR or ./models/all-minilm-l6-v2; without it only keyword and safety-pattern signals are available.")
     var modelDir: String?
 
-    @Option(help: "Encoder dense-layer precision: float32 (matches the reference model) or int8 (about 2x faster at 32 tokens, 1.5x at 128; embeddings within cosine 0.995 of float32; x86-64 with AVX2).")
-    var encoderPrecision: EncoderPrecision = .float32
+    @Option(help: EncoderPrecisionOption.help)
+    var encoderPrecision: EncoderPrecisionOption = .auto
 
     @Option(help: "Folder with the trained heads (domain.json, domain.bin). Default: $SEMROUTE_HEADS_DIR or ./heads.")
     var headsDir: String?
@@ -86,8 +86,10 @@ struct ClassifierCommand: AsyncParsableCommand {
             logger.warning("no encoder: embedding-based signals unavailable", metadata: ["model.dir": "\(directory)"])
             return nil
         }
-        let encoder = try EncoderLoader.load(directory: directory, precision: encoderPrecision)
-        logger.info("encoder loaded", metadata: ["model.dir": "\(directory)", "encoder.precision": "\(encoderPrecision.rawValue)"])
+        let precision = encoderPrecision.resolved
+        let encoder = try EncoderLoader.load(directory: directory, precision: precision)
+        logger.info("encoder loaded", metadata: ["model.dir": "\(directory)", "encoder.precision": "\(precision.rawValue)",
+                                                 "encoder.precision.requested": "\(encoderPrecision.rawValue)"])
         return encoder
     }
 
@@ -102,4 +104,3 @@ struct ClassifierCommand: AsyncParsableCommand {
     }
 }
 
-extension EncoderPrecision: ExpressibleByArgument {}

@@ -45,8 +45,8 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: "Metrics port: /metrics of the classifier and the operator, served once the classifier starts (0: any free port).") var metricsPort = 9190
     @Option(help: "Folder with the encoder (model.safetensors, vocab.txt). Default: $SEMROUTE_MODEL_DIR or ./models/all-minilm-l6-v2 (hack/fetch-model.sh).")
     var modelDir: String?
-    @Option(help: "Encoder dense-layer precision: float32 (matches the reference model) or int8 (faster; x86-64 with AVX2), as `semroute classifier --encoder-precision`.")
-    var encoderPrecision: EncoderPrecision = .float32
+    @Option(help: EncoderPrecisionOption.help)
+    var encoderPrecision: EncoderPrecisionOption = .auto
     @Option(help: "Folder with the trained classifier heads. Default: $SEMROUTE_HEADS_DIR or ./heads.") var headsDir: String?
     @Option(help: "The Prometheus HTTP API that rollouts (spec.rollouts) are judged from, as `semroute operator --prometheus-url`. Default: none (rollouts hold at their first step, paused).")
     var prometheusURL: String?
@@ -184,8 +184,8 @@ struct DevCommand: AsyncParsableCommand {
         let weights = (directory as NSString).appendingPathComponent("model.safetensors")
         var encoder: (any TextEncoder)?
         if FileManager.default.fileExists(atPath: weights) {
-            DevConsole.say("loading the sentence encoder from \(directory) (\(encoderPrecision.rawValue))")
-            encoder = try EncoderLoader.load(directory: directory, precision: encoderPrecision)
+            DevConsole.say("loading the sentence encoder from \(directory) (\(encoderPrecision.resolved.rawValue))")
+            encoder = try EncoderLoader.load(directory: directory, precision: encoderPrecision.resolved)
         } else if modelDir != nil {
             throw ValidationError("--model-dir: \(weights) does not exist (run hack/fetch-model.sh)")
         } else {

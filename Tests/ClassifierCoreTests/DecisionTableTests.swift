@@ -63,6 +63,57 @@ struct DecisionTableTests {
         #expect(try decision(p, "explain the contract") == "default")
     }
 
+    /// "integral" alone gives math a probability near 1; among 40 other words its n-gram weight is diluted to a
+    /// weak argmax (about 0.2), as an open-ended prompt that merely mentions a domain word.
+    static let weakMath = "integral " + (1...40).map { "filler\($0)" }.joined(separator: " ")
+
+    @Test("a domains condition needs its domainMinProbability, else the head's calibrated default")
+    func domainFloor() throws {
+        let strongHead = Fixtures.keywordDomainHead()
+        let weak = try #require(SignalContext(prompt: Self.weakMath, encoder: BagOfWordsEncoder(), domainHead: strongHead,
+                                              exampleSets: []).domainTop())
+        #expect(weak.label == "math")
+        #expect(weak.probability > 0.1 && weak.probability < 0.5, "fixture: \(weak.probability)")
+
+        // Per-condition floors: the weak argmax fires only for the lower one.
+        let p = try pipeline([
+            Fixtures.rule("math-strict", C(domains: ["math"], domainMinProbability: 0.5)),
+            Fixtures.rule("math-loose", C(domains: ["math"], domainMinProbability: Double(weak.probability) - 0.01)),
+        ])
+        #expect(try decision(p, "integral") == "math-strict")
+        #expect(try decision(p, Self.weakMath) == "math-loose")
+
+        // Without an override the head's default applies: 0 fires on any argmax, 0.5 not on the weak one.
+        let rules = [Fixtures.rule("math", C(domains: ["math"]))]
+        for (floor, expected) in [(Float(0), "math"), (0.5, "default")] {
+            let pipeline = try ClassifierPipeline(config: Fixtures.config(rules), encoder: BagOfWordsEncoder(),
+                                                  heads: ClassifierHeads(domain: Fixtures.keywordDomainHead(minProbability: floor)))
+            #expect(try decision(pipeline, Self.weakMath) == expected, "head floor \(floor)")
+            #expect(try decision(pipeline, "integral") == "math")
+            // The classify report shows the floor that applied by default.
+            let report = try pipeline.classify(body: Fixtures.chat(Self.weakMath))
+            #expect(report.signals.domain?.minProbability == Double(floor))
+        }
+
+        // `not` over a floored domain holds below the floor.
+        let n = try pipeline([Fixtures.rule("not-sure-math", C(keywords: K(any: ["integral"]), not: C(domains: ["math"], domainMinProbability: 0.5)))])
+        #expect(try decision(n, Self.weakMath) == "not-sure-math")
+        #expect(try decision(n, "integral") == "default")
+    }
+
+    @Test("domainMinProbability needs domains and a value from 0 to 1")
+    func domainFloorErrors() throws {
+        let alone = #expect(throws: ClassifierConfigError.self) {
+            try pipeline([Fixtures.rule("x", C(keywords: K(any: ["a"]), domainMinProbability: 0.5))])
+        }
+        #expect(alone?.field.hasSuffix("domainMinProbability") == true)
+        #expect(alone?.reason.contains("set domains too") == true)
+        let range = #expect(throws: ClassifierConfigError.self) {
+            try pipeline([Fixtures.rule("x", C(domains: ["math"], domainMinProbability: 1.5))])
+        }
+        #expect(range?.field.hasSuffix("domainMinProbability") == true)
+    }
+
     @Test("example utterances match at or above the decision's threshold")
     func examples() throws {
         let p = try pipeline([

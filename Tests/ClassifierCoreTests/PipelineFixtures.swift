@@ -31,7 +31,8 @@ final class ManualClock: Sendable {
 enum Fixtures {
     /// A domain head that labels by keyword n-grams only (embedding weight 0): "integral" → math,
     /// "contract" → law, otherwise "other" (its bias wins).
-    static func keywordDomainHead(dimension: Int = 64) -> DomainHead {
+    /// `minProbability` is the head's default floor for `domains` conditions.
+    static func keywordDomainHead(dimension: Int = 64, minProbability: Float = 0) -> DomainHead {
         let labels = DomainLabels.all
         let buckets = 1024
         var ngram = [Float](repeating: 0, count: labels.count * buckets)
@@ -46,7 +47,7 @@ enum Fixtures {
         return DomainHead(labels: labels, dimension: dimension, buckets: buckets, embeddingWeight: 0,
                           embeddingWeights: [Float](repeating: 0, count: labels.count * dimension),
                           embeddingBias: [Float](repeating: 0, count: labels.count), ngramWeights: ngram, ngramBias: bias,
-                          idf: [Float](repeating: 1, count: buckets))
+                          idf: [Float](repeating: 1, count: buckets), minProbability: minProbability)
     }
 
     static func rule(_ name: String, _ when: ClassifierConfig.Condition, effort: String? = nil, systemPrompt: String? = nil)

@@ -99,7 +99,7 @@ struct InvariantTests {
         #expect(objects.contains { $0.kind == "PodDisruptionBudget" })
     }
 
-    @Test("encoderPrecision int8 reaches the classifier's arguments; unset or float32 leaves them as they were")
+    @Test("an explicit encoderPrecision reaches the classifier's arguments; unset leaves the classifier's default (auto: int8 with AVX2)")
     func encoderPrecision() throws {
         func args(_ precision: ClassifierSpec.EncoderPrecision?) throws -> [String] {
             let objects = Renderer().render(Fixtures.route { $0.classifier = ClassifierSpec(encoderPrecision: precision) })
@@ -109,7 +109,7 @@ struct InvariantTests {
         }
         let plain = try args(nil)
         #expect(plain.first == "classifier" && !plain.contains("--encoder-precision"))
-        #expect(try args(.float32) == plain)
+        #expect(try args(.float32) == plain + ["--encoder-precision", "float32"])
         #expect(try args(.int8) == plain + ["--encoder-precision", "int8"])
     }
 
