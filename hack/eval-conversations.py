@@ -67,7 +67,7 @@ def post(url, body):
         return json.loads(r.read())
 
 
-def start_classifier(binary, precision, workdir):
+def start_classifier(binary, precision, workdir, heads_dir=None):
     """Renders hack/eval/route.yaml and runs `semroute classifier` with its config; returns (process, url)."""
     rendered = subprocess.run([binary, "render", "-f", os.path.join(REPO, "hack", "eval", "route.yaml"), "-o", "json"],
                               check=True, capture_output=True, text=True).stdout
@@ -81,7 +81,7 @@ def start_classifier(binary, precision, workdir):
     proc = subprocess.Popen([binary, "classifier", "--config", path, "--host", "127.0.0.1",
                              "--grpc-port", str(free_port()), "--http-port", str(http),
                              "--metrics-port", str(free_port()), "--encoder-precision", precision,
-                             "--log-level", "warning"],
+                             "--log-level", "warning"] + (["--heads-dir", heads_dir] if heads_dir else []),
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(os.path.join(workdir, "classifier.log"), "w"))
     url = f"http://127.0.0.1:{http}"
     deadline = time.monotonic() + 120
@@ -119,6 +119,7 @@ def main():
     ap.add_argument("--url")
     ap.add_argument("--bin")
     ap.add_argument("--precision", default="int8", choices=["int8", "float32"])
+    ap.add_argument("--heads-dir", help="with --bin: the classifier's heads folder (default: the repository's heads/)")
     ap.add_argument("--split", default="eval", choices=["eval", "dev", "all"])
     ap.add_argument("--set", default="sharegpt", choices=["sharegpt", "mtbench"])
     ap.add_argument("--labels", default=os.path.join(REPO, "hack", "eval", "conversations.jsonl"))
@@ -145,7 +146,7 @@ def main():
     proc = None
     with tempfile.TemporaryDirectory() as tmp:
         if args.bin:
-            proc, url = start_classifier(args.bin, args.precision, tmp)
+            proc, url = start_classifier(args.bin, args.precision, tmp, args.heads_dir)
         else:
             url = args.url.rstrip("/")
         try:

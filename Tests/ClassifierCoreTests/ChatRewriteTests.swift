@@ -129,7 +129,7 @@ struct ChatRewriteTests {
         #expect(report.decision == "math")
         #expect(report.alias == "mom.math")
         #expect(report.signals.domain?.label == "math")
-        #expect(report.signals.domain?.scores.count == 14)
+        #expect(report.signals.domain?.scores.count == DomainLabels.all.count)
         #expect(report.signals.pii == [.init(entity: "EMAIL", count: 1)])
         #expect(report.blocked == "pii")
         #expect(report.timings.encoderMicros != nil)
