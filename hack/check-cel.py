@@ -89,6 +89,8 @@ negatives = {
     'rollout on a missing decision': lambda s: s.update(rollouts=[{'name': 'r', 'decision': 'nope', 'stable': s['backends'][0]['name'], 'candidate': s['backends'][1]['name']}]),
     'rollout steps not increasing': lambda s: s.update(rollouts=[{'name': 'r', 'stable': s['backends'][0]['name'], 'candidate': s['backends'][1]['name'], 'steps': [5, 50, 25]}]),
     'rollout steps with none below 100': lambda s: s.update(rollouts=[{'name': 'r', 'stable': s['backends'][0]['name'], 'candidate': s['backends'][1]['name'], 'steps': [100]}]),
+    'domainMinProbability without domains': lambda s: s['decisions'][0].update(when={'keywords': {'any': ['integral']}, 'domainMinProbability': 0.6}),
+    'domainMinProbability without domains, nested': lambda s: s['decisions'][0].update(when={'anyOf': [{'keywords': {'any': ['a']}, 'domainMinProbability': 0.6}]}),
     'two rollouts on one decision': lambda s: s.update(rollouts=[{'name': n, 'stable': s['backends'][0]['name'], 'candidate': s['backends'][1]['name']} for n in ('a', 'b')]),
 }
 for name, edit in negatives.items():

@@ -18,7 +18,8 @@ Usage:
 Options: --split eval|dev|all (default eval: train trained the head, dev chose its default minProbability),
          --set mtbench (instead of ShareGPT: the 80 MT-Bench first turns, data/mt_bench/question.jsonl from
          hack/fetch-mtbench.sh, labelled by category as MTBENCH_LABELS says; never used in training),
-         --json FILE (write the figures), --show-errors N (print N misrouted prompts).
+         --json FILE (write the figures), --show-errors N (print N misrouted prompts),
+         --min-accuracy X (exit 1 below it: CI's guard that the shipped head keeps its figures).
 """
 import argparse
 import json
@@ -125,6 +126,7 @@ def main():
     ap.add_argument("--labels", default=os.path.join(REPO, "hack", "eval", "conversations.jsonl"))
     ap.add_argument("--json")
     ap.add_argument("--show-errors", type=int, default=0)
+    ap.add_argument("--min-accuracy", type=float)
     args = ap.parse_args()
     if not args.url and not args.bin:
         ap.error("give --url of a running classifier or --bin of semroute to start one")
@@ -224,6 +226,10 @@ def main():
                                   for r, routed, label, prob, _ in results}, "accuracy": correct / n, "lenientAccuracy": lenient / n,
                        "perClass": per_class, "confusion": confusion, "codeToMath": code_to_math,
                        "mathToCode": math_to_code, "minProbability": floor, "ece": ece}, f, indent=2)
+
+    if args.min_accuracy is not None and correct / n < args.min_accuracy:
+        print(f"FAIL: accuracy {correct / n:.4f} is below --min-accuracy {args.min_accuracy}")
+        sys.exit(1)
 
 
 if __name__ == "__main__":
