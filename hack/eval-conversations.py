@@ -15,7 +15,8 @@ Usage:
       stops it;
   hack/eval-conversations.py --url http://127.0.0.1:8080 [--split eval]
       measures a classifier already running with the rendered route (its config.json).
-Options: --split eval|dev|all (default eval: train trained the head, dev chose its default minProbability),
+Options: --split eval|dev|all (default eval: train trained the head, dev chose its default minProbability;
+         all is dev and eval),
          --set mtbench (instead of ShareGPT: the 80 MT-Bench first turns, data/mt_bench/question.jsonl from
          hack/fetch-mtbench.sh, labelled by category as MTBENCH_LABELS says; never used in training),
          --json FILE (write the figures), --show-errors N (print N misrouted prompts),
@@ -139,7 +140,7 @@ def main():
         args.labels = path
     else:
         rows = [r for r in conversations.labelled(args.labels)
-                if r["split"] != "train" and (args.split == "all" or r["split"] == args.split)]
+                if r["split"] in ("dev", "eval") and (args.split == "all" or r["split"] == args.split)]
         texts = conversations.sharegpt_first_turns()
     missing = [r["id"] for r in rows if r["id"] not in texts]
     if missing:
