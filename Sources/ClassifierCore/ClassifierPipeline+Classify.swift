@@ -60,7 +60,7 @@ extension ClassifierPipeline {
             let scores = zip(head.labels, p).map { ClassificationReport.LabelScore(label: $0, probability: Double($1)) }
                 .sorted { $0.probability > $1.probability }
             domain = ClassificationReport.DomainScore(label: scores[0].label, probability: scores[0].probability,
-                                                      minProbability: Double(head.minProbability), scores: scores)
+                                                      minProbability: head.minProbability, scores: scores)
         }
         let examples = exampleSets.indices.map { i in
             ClassificationReport.ExampleScore(decision: exampleSets[i].decision, similarity: signals.exampleSimilarity(i).map(Double.init),

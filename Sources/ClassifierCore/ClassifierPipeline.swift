@@ -265,7 +265,7 @@ struct ConditionCompiler {
                 guard (0...1).contains(floor) else {
                     throw ClassifierConfigError(field: "\(field).domainMinProbability", reason: "decision \(decision): \(floor) is not between 0 and 1")
                 }
-                out.domainMinProbability = Float(floor)
+                out.domainMinProbability = floor
             }
             members += 1
         }

@@ -10,7 +10,7 @@ struct DecisionCondition: Sendable {
     var keywords: KeywordMatcher?
     var domains: Set<String>?
     /// The probability `domains` needs; nil: the domain head's calibrated default.
-    var domainMinProbability: Float?
+    var domainMinProbability: Double?
     /// Index into the pipeline's example sets (utterance embeddings of this condition).
     var examples: Int?
     var anyOf: [DecisionCondition]

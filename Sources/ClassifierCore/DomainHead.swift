@@ -20,7 +20,7 @@ struct DomainHead: Sendable {
     let heldOutAccuracy: Double?
     /// The probability a `domains` condition needs by default (chosen on held-out data by the training script,
     /// `minProbability` in the JSON; 0 when absent): below it the argmax is too weak to count as a domain.
-    let minProbability: Float
+    let minProbability: Double
     /// The n-gram features read at most this many UTF-8 bytes of the text (`ngramMaxBytes`; the scripts cut the
     /// same prefix), so their cost is bounded whatever the prompt's size.
     let ngramMaxBytes: Int
@@ -95,12 +95,12 @@ struct DomainHead: Sendable {
         self.init(labels: meta.labels, dimension: d, buckets: b, embeddingWeight: Float(meta.embeddingWeight),
                   embeddingWeights: take(sizes[0]), embeddingBias: take(sizes[1]), ngramWeights: take(sizes[2]),
                   ngramBias: take(sizes[3]), idf: take(sizes[4]), heldOutAccuracy: meta.training?.heldOutAccuracy,
-                  minProbability: Float(meta.minProbability ?? 0), ngramMaxBytes: meta.ngramMaxBytes ?? Self.defaultNgramMaxBytes)
+                  minProbability: meta.minProbability ?? 0, ngramMaxBytes: meta.ngramMaxBytes ?? Self.defaultNgramMaxBytes)
     }
 
     init(labels: [String], dimension: Int, buckets: Int, embeddingWeight: Float, embeddingWeights: [Float],
          embeddingBias: [Float], ngramWeights: [Float], ngramBias: [Float], idf: [Float], heldOutAccuracy: Double? = nil,
-         minProbability: Float = 0, ngramMaxBytes: Int = DomainHead.defaultNgramMaxBytes) {
+         minProbability: Double = 0, ngramMaxBytes: Int = DomainHead.defaultNgramMaxBytes) {
         self.labels = labels
         self.dimension = dimension
         self.buckets = buckets

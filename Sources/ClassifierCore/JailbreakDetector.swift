@@ -85,85 +85,71 @@ struct JailbreakDetector: Sendable {
     }
 
     /// Lower-cased words split on whitespace, trailing punctuation (`,.!?;:"')`) removed: what
-    /// `text.lowercased().split(whereSeparator: \.isWhitespace)` gives, computed over the UTF-8 bytes in one pass
-    /// (that Character-level split cost 70% of a request's time on a 1 MB prompt, docs/benchmarks.md). A word of
-    /// ASCII bytes is lower-cased byte by byte; a word with other characters through `String.lowercased()`. As for a
-    /// `Character`, a whitespace scalar other than a control character takes the combining marks after it with it.
+    /// ``characterWords(_:)`` gives, computed over the UTF-8 bytes (that Character-level split cost 70% of a
+    /// request's time on a 1 MB prompt, docs/benchmarks.md). The text is cut at ASCII whitespace whose neighbours
+    /// are ASCII too: there a grapheme boundary is certain (the characters that join graphemes are all non-ASCII,
+    /// and CR LF is whitespace either way). A piece of ASCII bytes is split and lower-cased byte by byte; a piece
+    /// with other characters goes through ``characterWords(_:)``, so the result is the same for any text.
     static func words(_ text: String) -> [Substring] {
         var text = text
         return text.withUTF8 { bytes in
             var out: [Substring] = []
-            var i = 0, start = -1, ascii = true
-            func finish(_ end: Int) {
-                defer { start = -1; ascii = true }
-                guard start >= 0 else { return }
-                var stop = end
-                while stop > start, Self.trailing.contains(bytes[stop - 1]) { stop -= 1 }
-                guard stop > start else { return }
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<stop])
+            var pieceStart = 0, ascii = true
+            func piece(_ end: Int) {
+                defer { pieceStart = end + 1; ascii = true }
+                guard end > pieceStart else { return }
+                let slice = UnsafeBufferPointer(rebasing: bytes[pieceStart..<end])
                 if ascii {
-                    out.append(Substring(String(unsafeUninitializedCapacity: slice.count) { buffer in
-                        for (k, b) in slice.enumerated() { buffer[k] = (0x41...0x5A).contains(b) ? b | 0x20 : b }
-                        return slice.count
-                    }))
+                    asciiWords(slice, into: &out)
                 } else {
-                    // Lower-casing can end in punctuation only if the word did, and that was cut above.
-                    out.append(Substring(String(decoding: slice, as: UTF8.self).lowercased()))
+                    out += characterWords(String(decoding: slice, as: UTF8.self))
                 }
             }
-            while i < bytes.count {
+            for i in 0..<bytes.count {
                 let b = bytes[i]
-                if b < 0x80 {
-                    if b == 0x20 || (0x09...0x0D).contains(b) {
-                        finish(i)
-                        i += 1
-                        // A control character (tab, line breaks) ends its grapheme; a space takes the marks after it.
-                        if b == 0x20 { i = Self.skipMarks(bytes, i) }
-                    } else {
-                        if start < 0 { start = i }
-                        i += 1
-                    }
-                    continue
-                }
-                let (scalar, length) = Self.decode(bytes, i)
-                if scalar.properties.isWhitespace {
-                    finish(i)
-                    let control = scalar.value == 0x85 || scalar.value == 0x2028 || scalar.value == 0x2029
-                    i = control ? i + length : Self.skipMarks(bytes, i + length)
-                } else {
-                    if start < 0 { start = i }
+                if b >= 0x80 {
                     ascii = false
-                    i += length
+                } else if isASCIIWhitespace(b), i == 0 || bytes[i - 1] < 0x80, i + 1 == bytes.count || bytes[i + 1] < 0x80 {
+                    piece(i)
                 }
             }
-            finish(bytes.count)
+            piece(bytes.count)
             return out
+        }
+    }
+
+    /// The definition ``words(_:)`` computes faster: lower-case, split on whitespace `Character`s, cut trailing
+    /// punctuation, drop empty words.
+    static func characterWords(_ text: String) -> [Substring] {
+        text.lowercased().split(whereSeparator: \.isWhitespace).map { word in
+            var w = word
+            while let last = w.last, ",.!?;:\"')".contains(last) { w = w.dropLast() }
+            return w
+        }.filter { !$0.isEmpty }
+    }
+
+    private static func isASCIIWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+
+    /// Words of ASCII bytes: split on ASCII whitespace, lower-cased, trailing punctuation cut.
+    private static func asciiWords(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [Substring]) {
+        var i = 0
+        while i < bytes.count {
+            while i < bytes.count, isASCIIWhitespace(bytes[i]) { i += 1 }
+            let start = i
+            while i < bytes.count, !isASCIIWhitespace(bytes[i]) { i += 1 }
+            var stop = i
+            while stop > start, trailing.contains(bytes[stop - 1]) { stop -= 1 }
+            guard stop > start else { continue }
+            let word = UnsafeBufferPointer(rebasing: bytes[start..<stop])
+            out.append(Substring(String(unsafeUninitializedCapacity: word.count) { buffer in
+                for (k, b) in word.enumerated() { buffer[k] = (0x41...0x5A).contains(b) ? b | 0x20 : b }
+                return word.count
+            }))
         }
     }
 
     /// Bytes cut from the end of a word.
     private static let trailing: Set<UInt8> = Set(",.!?;:\"')".utf8)
-
-    /// The index after the scalars from `i` on that extend a grapheme (combining marks, ZWJ, spacing marks).
-    private static func skipMarks(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int {
-        var i = start
-        while i < bytes.count, bytes[i] >= 0x80 {
-            let (scalar, length) = decode(bytes, i)
-            let p = scalar.properties
-            guard p.isGraphemeExtend || scalar.value == 0x200D || p.generalCategory == .spacingMark else { break }
-            i += length
-        }
-        return i
-    }
-
-    /// The scalar starting at `i` (a lead byte of valid UTF-8, as Swift strings are) and its length in bytes.
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Unicode.Scalar, Int) {
-        let b = bytes[i]
-        let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
-        var value = UInt32(b) & (length == 4 ? 0x07 : length == 3 ? 0x0F : length == 2 ? 0x1F : 0x7F)
-        for k in 1..<max(1, length) where i + k < bytes.count { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
-        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
-    }
 
     /// True when the phrase's slots, from `slot` on, match consecutive words of `text` from some position
     /// (`position` is where the previous slot ended; slot 0 may start anywhere).

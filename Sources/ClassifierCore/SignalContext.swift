@@ -60,10 +60,12 @@ final class SignalContext {
         return (domainHead.labels[best], p[best])
     }
 
-    /// Whether the prompt's domain is one of `domains` with at least `minProbability` (nil: the head's default).
-    func domainMatches(_ domains: Set<String>, minProbability: Float?) -> Bool {
-        guard let top = domainTop(), let domainHead, domains.contains(top.label) else { return false }
-        return top.probability >= (minProbability ?? domainHead.minProbability)
+    /// Whether the prompt's domain is one of `domains`: its top label when that reaches `minProbability` (nil: the
+    /// head's default), else `general` (a top label below the floor is no specific domain).
+    func domainMatches(_ domains: Set<String>, minProbability: Double?) -> Bool {
+        guard let top = domainTop(), let domainHead else { return false }
+        let floor = minProbability ?? domainHead.minProbability
+        return domains.contains(Double(top.probability) >= floor ? top.label : "general")
     }
 
     /// The index of the highest probability (the first of equals).

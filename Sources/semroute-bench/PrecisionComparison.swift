@@ -3,7 +3,7 @@ import ClassifierCore
 import Foundation
 
 /// `semroute-bench precision`: how far the int8 encoder's embeddings are from float32's on a set of texts (one
-/// JSON string per line, e.g. the evaluation prompts hack/eval-conversations.py writes): cosine similarity per
+/// JSON string per line, e.g. the evaluation prompts `hack/eval-conversations.py --dump-texts` writes): cosine similarity per
 /// text, its minimum and quantiles, and how many fall below the 0.995 the docs promise.
 struct PrecisionComparison: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "precision", abstract: "int8 vs float32 embeddings on given texts.")

@@ -25,7 +25,7 @@ func variedRoute(_ i: Int) -> SemanticRoute {
     }
     let decisions = (0..<(1 + i % 14)).map { d in
         Decision(name: "d\(d)", priority: d, when: DecisionCondition(
-                    domains: d % 2 == 0 ? [DecisionCondition.knownDomains[d % 14]] : nil,
+                    domains: d % 2 == 0 ? [DecisionCondition.knownDomains[d % DecisionCondition.knownDomains.count]] : nil,
                     keywords: .init(any: ["word\(d)", "term\(d)"])),
                  targets: [Target(backend: "b\(d % backends.count)", weight: 90), Target(backend: "b\((d + 1) % backends.count)", weight: 10),
                            Target(backend: "b\((d + 2) % backends.count)", priority: 1)].uniqueBackends())

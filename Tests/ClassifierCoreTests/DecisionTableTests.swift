@@ -85,15 +85,20 @@ struct DecisionTableTests {
 
         // Without an override the head's default applies: 0 fires on any argmax, 0.5 not on the weak one.
         let rules = [Fixtures.rule("math", C(domains: ["math"]))]
-        for (floor, expected) in [(Float(0), "math"), (0.5, "default")] {
+        for (floor, expected) in [(0.0, "math"), (0.5, "default")] {
             let pipeline = try ClassifierPipeline(config: Fixtures.config(rules), encoder: BagOfWordsEncoder(),
                                                   heads: ClassifierHeads(domain: Fixtures.keywordDomainHead(minProbability: floor)))
             #expect(try decision(pipeline, Self.weakMath) == expected, "head floor \(floor)")
             #expect(try decision(pipeline, "integral") == "math")
             // The classify report shows the floor that applied by default.
             let report = try pipeline.classify(body: Fixtures.chat(Self.weakMath))
-            #expect(report.signals.domain?.minProbability == Double(floor))
+            #expect(report.signals.domain?.minProbability == floor)
         }
+
+        // Below the floor the prompt counts as general: `domains: [general]` takes it, and a sure math prompt not.
+        let general = try pipeline([Fixtures.rule("general", C(domains: ["general"], domainMinProbability: 0.5))])
+        #expect(try decision(general, Self.weakMath) == "general")
+        #expect(try decision(general, "integral") == "default")
 
         // `not` over a floored domain holds below the floor.
         let n = try pipeline([Fixtures.rule("not-sure-math", C(keywords: K(any: ["integral"]), not: C(domains: ["math"], domainMinProbability: 0.5)))])

@@ -32,7 +32,7 @@ enum Fixtures {
     /// A domain head that labels by keyword n-grams only (embedding weight 0): "integral" → math,
     /// "contract" → law, otherwise "other" (its bias wins).
     /// `minProbability` is the head's default floor for `domains` conditions.
-    static func keywordDomainHead(dimension: Int = 64, minProbability: Float = 0) -> DomainHead {
+    static func keywordDomainHead(dimension: Int = 64, minProbability: Double = 0) -> DomainHead {
         let labels = DomainLabels.all
         let buckets = 1024
         var ngram = [Float](repeating: 0, count: labels.count * buckets)

@@ -82,7 +82,7 @@ struct InvalidRouteTests {
         Case(name: "domain floor without domains", path: "spec.decisions[0].when.domains", kind: .required,
              edit: set("spec.decisions[0].when", ["keywords": ["any": ["integral"]], "domainMinProbability": 0.6])),
         Case(name: "domain floor above 1", path: "spec.decisions[0].when.domainMinProbability", kind: .invalid,
-             edit: set("spec.decisions[0].when.domainMinProbability", 1.5)),
+             edit: set("spec.decisions[0].when", ["domains": ["math"], "domainMinProbability": 1.5])),
         Case(name: "keywords without any, all or regex", path: "spec.decisions[0].when.keywords", kind: .required,
              edit: set("spec.decisions[0].when.keywords", ["caseSensitive": true])),
         Case(name: "regex that does not compile", path: "spec.decisions[0].when.keywords.regex[0]", kind: .invalid,
