@@ -29,8 +29,15 @@ public struct ClassifierHeads: Sendable {
         self.jailbreak = jailbreak
     }
 
-    /// The domain labels the head predicts (the 14 MMLU-Pro categories).
+    /// The domain labels the head predicts (the 14 MMLU-Pro categories and `general`).
     public var domainLabels: [String] { domain.labels }
+
+    /// Throws when the domain head was trained on a different encoder window than `encoder` reads: its embedding
+    /// features would not be the ones it learned (an older head trained at 256 tokens, run at 128, lost accuracy).
+    func check(encoder: (any TextEncoder)?) throws(HeadsError) {
+        guard let trained = domain.maxTokens, let encoder = encoder as? MiniLMEncoder, encoder.maxTokens != trained else { return }
+        throw HeadsError(file: "domain.json", reason: "trained at maxTokens \(trained), but the encoder reads \(encoder.maxTokens) tokens: retrain the head (hack/train-domain-head.py) or load it with a matching encoder")
+    }
 
     /// Held-out accuracy recorded by the training script, when present.
     public var domainHeldOutAccuracy: Double? { domain.heldOutAccuracy }

@@ -64,6 +64,7 @@ public final class ClassifierPipeline: Sendable {
         guard !config.defaultAlias.isEmpty else {
             throw ClassifierConfigError(field: "defaultAlias", reason: "must not be empty")
         }
+        try heads?.check(encoder: encoder)
         self.config = config
         self.encoder = encoder
         self.domainHead = heads?.domain

@@ -27,6 +27,8 @@ struct DomainHead: Sendable {
 
     /// `ngramMaxBytes` when the JSON has none (heads trained before the bound; their prompts were shorter).
     static let defaultNgramMaxBytes = 65_536
+    /// The encoder window the head was trained at (`maxTokens` in the JSON; nil for heads that do not say).
+    let maxTokens: Int?
 
     struct Metadata: Decodable {
         var format: String
@@ -38,6 +40,7 @@ struct DomainHead: Sendable {
         var embeddingWeight: Double
         var minProbability: Double?
         var ngramMaxBytes: Int?
+        var maxTokens: Int?
         var training: Training?
         struct Training: Decodable {
             var heldOutAccuracy: Double?
@@ -95,12 +98,13 @@ struct DomainHead: Sendable {
         self.init(labels: meta.labels, dimension: d, buckets: b, embeddingWeight: Float(meta.embeddingWeight),
                   embeddingWeights: take(sizes[0]), embeddingBias: take(sizes[1]), ngramWeights: take(sizes[2]),
                   ngramBias: take(sizes[3]), idf: take(sizes[4]), heldOutAccuracy: meta.training?.heldOutAccuracy,
-                  minProbability: meta.minProbability ?? 0, ngramMaxBytes: meta.ngramMaxBytes ?? Self.defaultNgramMaxBytes)
+                  minProbability: meta.minProbability ?? 0, ngramMaxBytes: meta.ngramMaxBytes ?? Self.defaultNgramMaxBytes,
+                  maxTokens: meta.maxTokens)
     }
 
     init(labels: [String], dimension: Int, buckets: Int, embeddingWeight: Float, embeddingWeights: [Float],
          embeddingBias: [Float], ngramWeights: [Float], ngramBias: [Float], idf: [Float], heldOutAccuracy: Double? = nil,
-         minProbability: Double = 0, ngramMaxBytes: Int = DomainHead.defaultNgramMaxBytes) {
+         minProbability: Double = 0, ngramMaxBytes: Int = DomainHead.defaultNgramMaxBytes, maxTokens: Int? = nil) {
         self.labels = labels
         self.dimension = dimension
         self.buckets = buckets
@@ -113,6 +117,7 @@ struct DomainHead: Sendable {
         self.heldOutAccuracy = heldOutAccuracy
         self.minProbability = minProbability
         self.ngramMaxBytes = ngramMaxBytes
+        self.maxTokens = maxTokens
     }
 
     /// Probabilities per label (same order as ``labels``) for a text and its embedding.

@@ -43,6 +43,7 @@ struct DomainHeadTests {
         // Trained with a calibrated floor and the n-gram bound the classifier applies.
         #expect(heads.domain.minProbability > 0 && heads.domain.minProbability < 1)
         #expect(heads.domain.ngramMaxBytes == 4096)
+        #expect(heads.domain.maxTokens == 128)
         #expect(throws: HeadsError.self) { try ClassifierHeads(directory: "/nonexistent/heads") }
     }
 
@@ -60,6 +61,17 @@ struct DomainHeadTests {
         ("What is classical conditioning, as shown by Pavlov's dogs?", "psychology"),
         ("What is Kant's categorical imperative?", "philosophy"),
     ]
+
+    @Test("a head trained at another encoder window than the encoder's is refused at load, naming the file")
+    func windowMismatch() throws {
+        let heads = try ClassifierHeads(directory: HeadsLocation.resolve(searchFrom: Self.repositoryRoot))
+        let config = ClassifierConfig(route: "default/eval", models: ["MoM"], decisions: [], defaultAlias: "eval.default")
+        _ = try ClassifierPipeline(config: config, encoder: EncoderModelFixture.encoder(), heads: heads)
+        let wide = try MiniLMEncoder(modelDirectory: EncoderModelFixture.directory, maxTokens: 256)
+        let error = #expect(throws: HeadsError.self) { try ClassifierPipeline(config: config, encoder: wide, heads: heads) }
+        #expect(error?.description.contains("domain.json") == true)
+        #expect(error?.description.contains("maxTokens 128") == true)
+    }
 
     /// The evaluation route (hack/eval/route.yaml): one `domains` decision per specialist class, general default.
     static let evalRoute = [
